@@ -1,0 +1,232 @@
+"""The backward pass: one iterative topological sort, then the chain rule node by node."""
+
+import numpy as np
+
+from . import grad_mode
+from .ops.elementwise import cast
+from .ops.shape import sum_to
+from .tensor import Tensor, _wrap
+
+_grad = grad_mode.state
+
+
+def _toposort(roots):
+    """Nodes reachable from roots, consumers before producers (explicit stack: no recursion)."""
+    order, seen = [], set()
+    stack = [(r, False) for r in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents
+                         if p is not None and p.__class__ is not Tensor and p not in seen)
+    return order[::-1]
+
+
+def _check_outputs(outputs, grad_outputs, op):
+    """Validate roots and their upstream gradients before anything runs."""
+    grads = []
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{op}: outputs must be Tensors, got {type(out).__name__}")
+        if not out._requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        g = grad_outputs[i] if grad_outputs is not None else None
+        if g is None:
+            if out.data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
+                                   f"(output {i} has shape {tuple(out.shape)}); pass a gradient "
+                                   "of the same shape")
+            g = _wrap(np.ones(out.shape, dtype=out.dtype))
+        else:
+            if not isinstance(g, Tensor):
+                g = _wrap(np.asarray(g, dtype=out.dtype))
+            if g.shape != out.shape:
+                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                                   f"{tuple(g.shape)} and output[{i}] has a shape of "
+                                   f"{tuple(out.shape)}.")
+            if g.dtype != out.dtype:
+                g = cast(g, out.dtype)
+        grads.append(g)
+    return grads
+
+
+def _accumulate(store, key, g):
+    prev = store.get(key)
+    store[key] = g if prev is None else prev + g
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None):
+    """The engine. Accumulates leaf gradients (returned as {leaf: grad}) and, for `capture`
+    (a dict node -> None of non-leaf inputs of ag.grad), the gradient reaching each node."""
+    pending = {}   # node -> gradient of its output
+    leaves = {}    # leaf tensor -> gradient
+    for out, g in zip(outputs, grad_outputs):
+        if out.grad_fn is None:
+            _accumulate(leaves, out, g)
+        else:
+            _accumulate(pending, out.grad_fn, g)
+    order = _toposort([o.grad_fn for o in outputs if o.grad_fn is not None])
+    retained = []
+    prev_mode = _grad.grad_enabled
+    _grad.grad_enabled = create_graph
+    try:
+        for node in order:
+            gy = pending.pop(node, None)
+            if gy is None:
+                continue
+            if node._pre_hooks:
+                for hook in node._pre_hooks:
+                    new = hook(gy)
+                    if new is not None:
+                        gy = new
+            out = node._out()
+            if out is not None and out._retains_grad:
+                retained.append((out, gy))
+            if capture is not None and node in capture:
+                capture[node] = gy
+            node.check_saved()
+            grads = node.backward(gy)
+            if grads.__class__ is not tuple:
+                grads = (grads,)
+            if _grad.anomaly:
+                _check_finite(node, grads)
+            for parent, g, (shape, dtype) in zip(node.parents, grads, node.in_meta):
+                if g is None or parent is None:
+                    continue
+                if g.data.shape != shape:
+                    g = sum_to(g, shape)
+                if g.data.dtype != dtype:
+                    g = cast(g, dtype)
+                if parent.__class__ is Tensor:
+                    _accumulate(leaves, parent, g)
+                else:
+                    _accumulate(pending, parent, g)
+            if not retain_graph:
+                node.release()
+    finally:
+        _grad.grad_enabled = prev_mode
+    for out, g in retained:
+        out.grad = g if create_graph else g.detach()
+    return leaves, [g for _, g in retained]
+
+
+def _check_finite(node, grads):
+    for i, g in enumerate(grads):
+        if g is not None and not np.all(np.isfinite(g.data)):
+            where = ""
+            if node._trace is not None:
+                f = node._trace
+                where = f"\n  its forward ran at {f.filename}:{f.lineno}, in {f.name}"
+                if f.line:
+                    where += f"\n    {f.line}"
+            bad = "nan" if np.any(np.isnan(g.data)) else "inf"
+            raise RuntimeError(f"Function '{node.name}' returned {bad} values in its {i}th "
+                               f"output.{where}")
+
+
+def _apply_leaf_hooks(leaf, g):
+    for hook in leaf._hooks or ():
+        new = hook(g)
+        if new is not None:
+            g = new
+    return g
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """Compute the gradient of tensors w.r.t. graph leaves and accumulate it into .grad."""
+    if isinstance(tensors, Tensor):
+        tensors = (tensors,)
+    if isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,)
+    tensors = tuple(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    grads = _check_outputs(tensors, grad_tensors, "backward")
+    only = None
+    if inputs is not None:
+        only = {id(t) for t in ((inputs,) if isinstance(inputs, Tensor) else inputs)}
+    leaves, retained = run_backward(tensors, grads, retain_graph, create_graph)
+    # arrays a leaf's .grad may not own: the root gradients and the retained ones; an
+    # array seen once is not owned by the next leaf either (Add hands gy to both inputs)
+    claimed = {id(g.data) for g in grads} | {id(g.data) for g in retained}
+    for leaf, g in leaves.items():
+        if only is not None and id(leaf) not in only:
+            continue
+        g = _apply_leaf_hooks(leaf, g)
+        if leaf.grad is None:
+            if create_graph:
+                leaf.grad = g
+            else:
+                d = g.data
+                if id(d) in claimed or not d.flags.owndata or not d.flags.writeable:
+                    d = d.copy()
+                claimed.add(id(d))
+                leaf.grad = _wrap(d)
+        elif create_graph:
+            leaf.grad = leaf.grad + g
+        else:
+            gd = leaf.grad.data
+            if gd.flags.writeable and gd.shape == g.data.shape:
+                gd += g.data
+                if leaf.grad.grad_fn is not None:
+                    leaf.grad = leaf.grad.detach()
+            else:
+                leaf.grad = _wrap(gd + g.data)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """Gradients of outputs w.r.t. inputs, returned as a tuple (nothing goes to .grad)."""
+    single_out = isinstance(outputs, Tensor)
+    outputs = (outputs,) if single_out else tuple(outputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    if grad_outputs is not None and len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad_outputs has {len(grad_outputs)} tensors but outputs has "
+                           f"{len(outputs)}")
+    if retain_graph is None:
+        retain_graph = create_graph
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad: inputs must be Tensors, got {type(t).__name__} at {i}")
+        if not t._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    grads = _check_outputs(outputs, grad_outputs, "grad")
+    roots = [o.grad_fn for o in outputs if o.grad_fn is not None]
+    reachable = set(_toposort(roots))
+    leaf_ids = {id(o) for o in outputs if o.grad_fn is None}
+    for node in reachable:
+        leaf_ids.update(id(p) for p in node.parents if p.__class__ is Tensor)
+    for t in inputs:
+        used = t.grad_fn in reachable if t.grad_fn is not None else id(t) in leaf_ids
+        if not used and not allow_unused:
+            raise RuntimeError("One of the differentiated Tensors appears to not have been used "
+                               "in the graph. Set allow_unused=True if this is the desired "
+                               "behavior.")
+    capture = {t.grad_fn: None for t in inputs if t.grad_fn is not None}
+    leaves, _ = run_backward(outputs, grads, retain_graph, create_graph, capture or None)
+    result = []
+    for t in inputs:
+        g = capture.get(t.grad_fn) if t.grad_fn is not None else leaves.get(t)
+        if g is not None and t.grad_fn is None:
+            g = _apply_leaf_hooks(t, g)
+        if g is not None and not create_graph:
+            g = g.detach()
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+            if materialize_grads:
+                g = _wrap(np.zeros(t.shape, dtype=t.dtype))
+        result.append(g)
+    return tuple(result)
+

@@ -1,0 +1,1 @@
+"""jacobian, hessian, vjp, jvp, hvp, as torch.autograd.functional."""

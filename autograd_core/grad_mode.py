@@ -1,0 +1,101 @@
+"""Grad mode and anomaly mode: thread-local switches, as context managers and decorators."""
+
+import functools
+import threading
+
+
+class _State(threading.local):
+    grad_enabled = True
+    anomaly = False
+
+
+state = _State()
+
+
+def is_grad_enabled():
+    """True when new operations are recorded for backward."""
+    return state.grad_enabled
+
+
+class _Switch:
+    """Base of the grad-mode context managers; each also works as a decorator."""
+
+    _value = None
+
+    def __enter__(self):
+        self._prev = state.grad_enabled
+        state.grad_enabled = self._value
+        return self
+
+    def __exit__(self, *exc):
+        state.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with self.__class__(*self._args()):
+                return fn(*args, **kwargs)
+        return wrapper
+
+    def _args(self):
+        return ()
+
+
+class no_grad(_Switch):  # noqa: N801  (PyTorch's name)
+    """Context manager and decorator that stops recording operations."""
+
+    _value = False
+
+
+class enable_grad(_Switch):  # noqa: N801
+    """Context manager and decorator that turns recording back on inside no_grad."""
+
+    _value = True
+
+
+class set_grad_enabled(_Switch):  # noqa: N801
+    """Turn recording on or off: as a function call, a context manager or a decorator."""
+
+    def __init__(self, mode):
+        self._value = bool(mode)
+        self._prev = state.grad_enabled
+        state.grad_enabled = self._value  # takes effect at once, as torch.set_grad_enabled
+
+    def __enter__(self):
+        return self
+
+    def _args(self):
+        return (self._value,)
+
+    def __call__(self, fn):
+        state.grad_enabled = self._prev  # used as a decorator: undo the eager switch
+        return super().__call__(fn)
+
+
+class detect_anomaly:  # noqa: N801
+    """Context manager: record where each op's forward ran, and raise as soon as a
+    backward produces NaN or Inf, naming the op and that place in the user's code."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = state.anomaly
+        state.anomaly = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        state.anomaly = self._prev
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def is_anomaly_enabled():
+    return state.anomaly

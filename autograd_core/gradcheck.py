@@ -1,0 +1,187 @@
+"""gradcheck and gradgradcheck: analytical against central-difference derivatives."""
+
+import warnings
+
+import numpy as np
+
+from . import dtypes
+from .engine import grad
+from .grad_mode import no_grad
+from .tensor import Tensor, _wrap
+
+
+class GradcheckError(RuntimeError):
+    """A gradient check failed; the message is a short table of the worst elements."""
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _prepare(inputs):
+    """float64 copies of the float32 inputs that require grad (with a warning naming them)."""
+    inputs = _as_tuple(inputs)
+    out, low = [], []
+    for i, x in enumerate(inputs):
+        if isinstance(x, Tensor) and x.requires_grad and x.dtype != dtypes.float64:
+            low.append(f"input {i} ({x.dtype}, shape {tuple(x.shape)})")
+            x = x.detach().double().requires_grad_()
+        out.append(x)
+    if low:
+        warnings.warn("gradcheck: " + ", ".join(low) + " checked on float64 copies: central "
+                      "differences in single precision are noise", UserWarning, stacklevel=3)
+    return tuple(out)
+
+
+def _outputs(fn, inputs):
+    out = fn(*inputs)
+    outs = _as_tuple(out)
+    for o in outs:
+        if not isinstance(o, Tensor):
+            raise TypeError(f"gradcheck: the function must return Tensors, got "
+                            f"{type(o).__name__}")
+    return outs
+
+
+def _fmt_index(idx):
+    return "()" if idx == () else "(" + ", ".join(str(int(i)) for i in idx) + ")"
+
+
+def _table(rows):
+    head = ("element", "analytical", "numerical", "abs err", "rel err")
+    body = [(_fmt_index(r[0]),) + tuple(f"{v:.6g}" for v in r[1:]) for r in rows]
+    widths = [max(len(h), *(len(b[k]) for b in body)) for k, h in enumerate(head)]
+    line = lambda cells: "  " + "  ".join(c.rjust(w) for c, w in zip(cells, widths))  # noqa: E731
+    return "\n".join([line(head)] + [line(b) for b in body])
+
+
+def _fail(msg, raise_exception):
+    if raise_exception:
+        raise GradcheckError(msg)
+    return False
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              nondet_tol=0.0, seed=0, check_undefined_grad=True, fast_mode=False):
+    """Check fn's analytical vector-Jacobian products against central differences.
+
+    Every floating input that requires grad is perturbed element by element. The outputs
+    are contracted with random upstream gradients (never only summed, which hides bugs).
+    A mismatch raises GradcheckError with a table naming the input, the elements, both
+    values and the errors; a point where fn has a kink (one-sided derivatives differ) is
+    reported as non-differentiable instead. Returns True, or False when
+    raise_exception=False.
+    """
+    inputs = _prepare(inputs)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad; pass at least one Tensor with "
+                         "requires_grad=True")
+    rng = np.random.default_rng(seed)
+    outs = _outputs(fn, inputs)
+    diff = [o for o in outs if o.requires_grad and o.dtype.kind == "f"]
+    if not diff:
+        for i in checked:
+            if inputs[i].numel():
+                return _fail("gradcheck: no output of the function requires grad, so no "
+                             "gradient reaches the inputs", raise_exception)
+        return True
+    vs = [rng.standard_normal(o.shape) for o in diff]
+
+    def contracted(xs):
+        with no_grad():
+            res = _outputs(fn, xs)
+        return sum(float(np.sum(o.data.astype(np.float64) * v))
+                   for o, v in zip([r for r in res if r.dtype.kind == "f" and _keep(r, res, outs)],
+                                   vs))
+
+    analytical = grad(diff, [inputs[i] for i in checked],
+                      grad_outputs=[_wrap(v.astype(o.dtype)) for o, v in zip(diff, vs)],
+                      allow_unused=True)
+    for k, i in enumerate(checked):
+        x = inputs[i]
+        a = np.zeros(x.shape) if analytical[k] is None else analytical[k].data.astype(np.float64)
+        if a.shape != x.shape:
+            return _fail(f"gradcheck: the gradient of input {i} has shape {a.shape} but the "
+                         f"input has shape {tuple(x.shape)}", raise_exception)
+        num, kinks = _numerical(contracted, inputs, i, eps)
+        err = np.abs(a - num)
+        bad = err > atol + rtol * np.abs(num)
+        if not bad.any():
+            continue
+        where = [tuple(ix) for ix in np.argwhere(bad)]
+        kinked = [ix for ix in where if kinks[ix] is not None]
+        if kinked and len(kinked) == len(where):
+            rows = "\n".join(f"  element {_fmt_index(ix)}: left derivative "
+                             f"{kinks[ix][0]:.6g}, right derivative {kinks[ix][1]:.6g}"
+                             for ix in kinked[:10])
+            return _fail(f"gradcheck: the function is not differentiable at the given point of "
+                         f"input {i} (shape {tuple(x.shape)}): the one-sided derivatives differ "
+                         f"(a kink, such as relu or abs at 0 or a tie in max). Move the point "
+                         f"away from it.\n{rows}", raise_exception)
+        where = [ix for ix in where if kinks[ix] is None] or where
+        rows = sorted(where, key=lambda ix: -err[ix])[:10]
+        table = _table([(ix, a[ix], num[ix], err[ix], err[ix] / max(abs(num[ix]), 1e-12))
+                        for ix in rows])
+        return _fail(f"gradcheck: wrong gradient for input {i} (shape {tuple(x.shape)}, "
+                     f"{x.dtype}): {int(bad.sum())} of {x.numel()} elements differ "
+                     f"(atol={atol}, rtol={rtol}); worst first:\n{table}", raise_exception)
+    return True
+
+
+def _keep(r, res, outs):
+    """Which of a no-grad re-run's outputs line up with the differentiable ones."""
+    k = [j for j, o in enumerate(res) if o is r][0]
+    o = outs[k]
+    return o.requires_grad and o.dtype.kind == "f"
+
+
+def _numerical(contracted, inputs, i, eps):
+    """Central differences of the contracted output w.r.t. input i, plus the one-sided
+    derivatives at elements where they disagree (kinks), else None."""
+    x = inputs[i]
+    base = x.data
+    num = np.zeros(base.shape)
+    kinks = np.empty(base.shape, dtype=object)
+    f0 = None
+    for ix in np.ndindex(*base.shape):
+        orig = base[ix]
+        base[ix] = orig + eps
+        fp = contracted(inputs)
+        base[ix] = orig - eps
+        fm = contracted(inputs)
+        base[ix] = orig
+        num[ix] = (fp - fm) / (2 * eps)
+        if f0 is None:
+            f0 = contracted(inputs)
+        right, left = (fp - f0) / eps, (f0 - fm) / eps
+        scale = max(abs(right), abs(left), 1.0)
+        kinks[ix] = (left, right) if abs(right - left) > 1e3 * eps * scale + 1e-3 * scale \
+            else None
+    return num, kinks
+
+
+def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, seed=0, **kwargs):
+    """Check second derivatives: gradcheck of the vector-Jacobian product of fn, taken with
+    create_graph=True, w.r.t. the inputs and the upstream gradients."""
+    inputs = _prepare(inputs)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    outs = [o for o in _outputs(fn, inputs) if o.requires_grad and o.dtype.kind == "f"]
+    rng = np.random.default_rng(seed + 1)
+    if grad_outputs is None:
+        grad_outputs = [Tensor(rng.standard_normal(o.shape), dtype=dtypes.float64,
+                               requires_grad=True) for o in outs]
+    else:
+        grad_outputs = [g.detach().double().requires_grad_() for g in _as_tuple(grad_outputs)]
+    n = len(inputs)
+
+    def first_derivative(*args):
+        xs, gs = args[:n], args[n:]
+        ys = [o for o in _outputs(fn, xs) if o.requires_grad and o.dtype.kind == "f"]
+        gx = grad(ys, [xs[i] for i in checked], grad_outputs=list(gs), create_graph=True,
+                  allow_unused=True)
+        return tuple(g for g in gx if g is not None)
+
+    return gradcheck(first_derivative, inputs + tuple(grad_outputs), eps=eps, atol=atol,
+                     rtol=rtol, raise_exception=raise_exception, seed=seed + 2)

@@ -1,0 +1,86 @@
+"""Helpers shared by the op files: operand coercion, dtype promotion, dim checks."""
+
+import numpy as np
+
+from .. import dtypes
+from ..tensor import Tensor, _check_dim, _wrap
+
+_NUMBER = (int, float, bool, np.number, np.bool_)
+
+
+def const(value, dtype):
+    """A Python number or array as a constant tensor (no grad) of the given dtype."""
+    return _wrap(np.asarray(value, dtype=dtype))
+
+
+def as_tensor(x, op, arg="input"):
+    """Tensor stays; a number or ndarray becomes a constant tensor; anything else: TypeError."""
+    if type(x) is Tensor:
+        return x
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray):
+        return _wrap(np.asarray(x, dtype=dtypes.resolve(x.dtype)))
+    if isinstance(x, _NUMBER):
+        return const(x, dtypes.scalar_dtype(x))
+    if isinstance(x, (list, tuple)):
+        return Tensor(x)
+    raise TypeError(f"{op}: {arg} must be a Tensor, number or array, got {type(x).__name__}")
+
+
+def binary(a, b, op):
+    """Two operands -> two Tensors of the promoted dtype (PyTorch's promotion rules)."""
+    if type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:
+        return a, b
+    a_num, b_num = isinstance(a, _NUMBER), isinstance(b, _NUMBER)
+    if a_num and type(b) is Tensor:
+        dt = dtypes.promote(b.data.dtype, dtypes.scalar_dtype(a), True, False)
+        return const(a, dt), (b if dt == b.data.dtype else cast(b, dt))
+    if b_num and type(a) is Tensor:
+        dt = dtypes.promote(a.data.dtype, dtypes.scalar_dtype(b), True, False)
+        return (a if dt == a.data.dtype else cast(a, dt)), const(b, dt)
+    a = as_tensor(a, op, "first operand")
+    b = as_tensor(b, op, "second operand")
+    da, db = a.data.dtype, b.data.dtype
+    if da == db:
+        return a, b
+    dt = dtypes.promote(da, db, a.data.ndim > 0 and not a_num, b.data.ndim > 0 and not b_num)
+    return (a if da == dt else cast(a, dt)), (b if db == dt else cast(b, dt))
+
+
+def floating(x, op):
+    """Float ops on int/bool tensors work on a default-dtype copy, as in PyTorch."""
+    if type(x) is not Tensor:
+        x = as_tensor(x, op)
+    if x.data.dtype.kind != "f":
+        return _wrap(x.data.astype(dtypes.get_default_dtype()))
+    return x
+
+
+def norm_dims(dim, ndim, op):
+    """dim (None, int or tuple, possibly negative) -> sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (list, tuple)):
+        dims = tuple(_check_dim(d, ndim, op) for d in dim)
+        if len(set(dims)) != len(dims):
+            raise ValueError(f"{op}: dim {tuple(dim)} names a dim more than once")
+        return tuple(sorted(dims))
+    return (_check_dim(dim, ndim, op),)
+
+
+def norm_dim(dim, ndim, op):
+    return _check_dim(dim, ndim, op)
+
+
+def shape_str(shape):
+    return str(tuple(shape))
+
+
+def cast(x, dtype):
+    from .elementwise import cast as _cast
+    return _cast(x, dtype)
+
+
+__all__ = ["Tensor", "_wrap", "const", "as_tensor", "binary", "floating", "norm_dims",
+           "norm_dim", "cast", "shape_str"]

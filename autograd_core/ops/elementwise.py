@@ -1,0 +1,539 @@
+"""Elementwise primitives: forward on ndarrays and the local derivative on Tensors."""
+
+import numpy as np
+
+from ..function import Primitive, export
+from ..grad_mode import no_grad
+from ._common import Tensor, _wrap, as_tensor, binary, const, floating
+
+# Limits below which exp(z), z <= 0, is taken as exactly 0: products of two such values
+# stay normal numbers, so nothing underflows (or warns) in forward or backward.
+_EXP_FLOOR = {np.dtype(np.float32): -43.0, np.dtype(np.float64): -354.0}
+
+
+def exp_nonpositive(z):
+    """exp(z) for z <= 0 without underflow: values below the floor become 0."""
+    out = np.zeros_like(z)
+    return np.exp(z, out=out, where=z > _EXP_FLOOR.get(z.dtype, -43.0))
+
+
+# --- arithmetic ---
+
+class Add(Primitive):
+    """y = a + b;  dy/da = 1, dy/db = 1."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, gy):
+        return gy, gy
+
+
+class Sub(Primitive):
+    """y = a - b;  dy/da = 1, dy/db = -1."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, gy):
+        return gy, (-gy if self.needs_input_grad[1] else None)
+
+
+class Mul(Primitive):
+    """y = a * b;  dy/da = b, dy/db = a."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        need = self.needs_input_grad
+        return (gy * b if need[0] else None), (gy * a if need[1] else None)
+
+
+class Div(Primitive):
+    """y = a / b;  dy/da = 1 / b, dy/db = -a / b^2."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return a / b
+
+    def backward(self, gy):
+        a, b = self.inputs
+        need = self.needs_input_grad
+        ga = gy / b if need[0] else None
+        gb = -(gy * a) / (b * b) if need[1] else None
+        return ga, gb
+
+
+class Neg(Primitive):
+    """y = -x;  dy/dx = -1."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Pow(Primitive):
+    """y = a ** b;  dy/da = b a^(b-1), dy/db = y log(a) (0 where a == 0 and b >= 0)."""
+
+    __slots__ = ()
+    save_output = True
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+            return np.power(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        need = self.needs_input_grad
+        ga = gb = None
+        if need[0]:
+            ga = gy * b * a ** (b - 1)
+        if need[1]:
+            # torch's convention: no gradient to the exponent where a == 0 and b >= 0
+            zero = (a.data == 0) & (b.data >= 0)
+            gb = where(zero, 0.0, gy * self.output * log(where(zero, 1.0, a)))
+        return ga, gb
+
+
+class Exp(Primitive):
+    """y = exp(x);  dy/dx = y."""
+
+    __slots__ = ()
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        with np.errstate(over="ignore", under="ignore"):
+            return np.exp(x)
+
+    def backward(self, gy):
+        return gy * self.output
+
+
+class Log(Primitive):
+    """y = log(x);  dy/dx = 1 / x."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(x)
+
+    def backward(self, gy):
+        return gy / self.inputs[0]
+
+
+class Sqrt(Primitive):
+    """y = sqrt(x);  dy/dx = 1 / (2 y)."""
+
+    __slots__ = ()
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(x)
+
+    def backward(self, gy):
+        return gy / (2 * self.output)
+
+
+class Sin(Primitive):
+    """y = sin(x);  dy/dx = cos(x)."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, gy):
+        return gy * cos(self.inputs[0])
+
+
+class Cos(Primitive):
+    """y = cos(x);  dy/dx = -sin(x)."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, gy):
+        return -(gy * sin(self.inputs[0]))
+
+
+class Tanh(Primitive):
+    """y = tanh(x);  dy/dx = 1 - y^2."""
+
+    __slots__ = ()
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, gy):
+        y = self.output
+        return gy * (1 - y * y)
+
+
+class Sigmoid(Primitive):
+    """y = 1 / (1 + exp(-x));  dy/dx = y (1 - y)."""
+
+    __slots__ = ()
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        # the tanh form never overflows or underflows, and is exactly 0 or 1 far out
+        y = np.tanh(x * 0.5)
+        y *= 0.5
+        y += 0.5
+        return y
+
+    def backward(self, gy):
+        y = self.output
+        return gy * y * (1 - y)
+
+
+class Relu(Primitive):
+    """y = max(x, 0);  dy/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)."""
+
+    __slots__ = ()
+    save_inputs = False
+    save_output = True
+
+    def forward(self, x):
+        return np.maximum(x, 0)
+
+    def backward(self, gy):
+        return gy * const(self._y > 0, gy.dtype)
+
+
+class Abs(Primitive):
+    """y = |x|;  dy/dx = sign(x) (0 at 0)."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, gy):
+        return gy * const(np.sign(self.inputs[0].data), gy.dtype)
+
+
+class Clamp(Primitive):
+    """y = min(max(x, lo), hi);  dy/dx = 1 inside [lo, hi], else 0."""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        return np.clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        inside = np.ones(x.shape, dtype=bool)
+        if self.lo is not None:
+            inside &= x >= self.lo
+        if self.hi is not None:
+            inside &= x <= self.hi
+        return gy * const(inside, gy.dtype)
+
+
+class Where(Primitive):
+    """y = a where cond else b;  dy/da = cond, dy/db = not cond (cond is a constant)."""
+
+    __slots__ = ("cond",)
+    save_inputs = False
+
+    def __init__(self, cond):
+        self.cond = cond
+
+    def forward(self, a, b):
+        return np.where(self.cond, a, b)
+
+    def backward(self, gy):
+        need = self.needs_input_grad
+        c = const(self.cond, gy.dtype)
+        return (gy * c if need[0] else None), (gy * (1 - c) if need[1] else None)
+
+
+class Maximum(Primitive):
+    """y = max(a, b);  the gradient goes to the larger input, split in half on ties."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return np.maximum(a, b)
+
+    def backward(self, gy):
+        return _split_by(self, gy, np.greater)
+
+
+class Minimum(Primitive):
+    """y = min(a, b);  the gradient goes to the smaller input, split in half on ties."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return np.minimum(a, b)
+
+    def backward(self, gy):
+        return _split_by(self, gy, np.less)
+
+
+def _split_by(node, gy, wins):
+    a, b = node.inputs[0].data, node.inputs[1].data
+    share = np.where(wins(a, b), 1.0, np.where(a == b, 0.5, 0.0)).astype(gy.dtype)
+    need = node.needs_input_grad
+    return ((gy * const(share, gy.dtype) if need[0] else None),
+            (gy * const(1 - share, gy.dtype) if need[1] else None))
+
+
+class Cast(Primitive):
+    """y = x as another dtype;  dy/dx = 1 (cast back)."""
+
+    __slots__ = ("dtype",)
+    save_inputs = False
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy  # the engine casts it to the input's dtype
+
+
+class Clone(Primitive):
+    """y = a copy of x;  dy/dx = 1."""
+
+    __slots__ = ()
+    save_inputs = False
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, gy):
+        return gy
+
+
+# --- public functions ---
+
+@export
+def add(input, other, alpha=1):
+    """input + alpha * other."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return Add.apply(*binary(input, other, "add"))
+
+
+@export
+def sub(input, other, alpha=1):
+    """input - alpha * other."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return Sub.apply(*binary(input, other, "sub"))
+
+
+@export
+def mul(input, other):
+    return Mul.apply(*binary(input, other, "mul"))
+
+
+@export
+def div(input, other):
+    """True division; integer inputs give a floating result, as in PyTorch."""
+    a, b = binary(input, other, "div")
+    if a.data.dtype.kind != "f":
+        a, b = floating(a, "div"), floating(b, "div")
+    return Div.apply(a, b)
+
+
+@export
+def neg(input):
+    return Neg.apply(as_tensor(input, "neg"))
+
+
+@export
+def pow(input, exponent):  # noqa: A001
+    a, b = binary(input, exponent, "pow")
+    if a.data.dtype.kind != "f" and (b.data < 0).any():
+        raise ValueError("pow: integers to negative integer powers are not allowed")
+    return Pow.apply(a, b)
+
+
+@export
+def exp(input):
+    return Exp.apply(floating(input, "exp"))
+
+
+@export
+def log(input):
+    return Log.apply(floating(input, "log"))
+
+
+@export
+def sqrt(input):
+    return Sqrt.apply(floating(input, "sqrt"))
+
+
+@export
+def sin(input):
+    return Sin.apply(floating(input, "sin"))
+
+
+@export
+def cos(input):
+    return Cos.apply(floating(input, "cos"))
+
+
+@export
+def tanh(input):
+    return Tanh.apply(floating(input, "tanh"))
+
+
+@export
+def sigmoid(input):
+    return Sigmoid.apply(floating(input, "sigmoid"))
+
+
+@export
+def relu(input):
+    return Relu.apply(as_tensor(input, "relu"))
+
+
+@export
+def abs(input):  # noqa: A001
+    return Abs.apply(as_tensor(input, "abs"))
+
+
+@export
+def clamp(input, min=None, max=None):  # noqa: A002
+    """Limit every element to [min, max] (either bound may be None)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    x = as_tensor(input, "clamp")
+    lo = min.item() if isinstance(min, Tensor) else min
+    hi = max.item() if isinstance(max, Tensor) else max
+    return Clamp.apply(x, lo=lo, hi=hi)
+
+
+@export
+def clip(input, min=None, max=None):  # noqa: A002
+    """Alias of clamp."""
+    return clamp(input, min, max)
+
+
+@export
+def where(condition, input, other):
+    """Elements of input where condition holds, else of other (both broadcast)."""
+    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    if cond.dtype != np.bool_:
+        cond = cond.astype(bool)
+    a, b = binary(input, other, "where")
+    return Where.apply(a, b, cond=cond)
+
+
+@export
+def maximum(input, other):
+    return Maximum.apply(*binary(input, other, "maximum"))
+
+
+@export
+def minimum(input, other):
+    return Minimum.apply(*binary(input, other, "minimum"))
+
+
+@export(method=False)
+def cast(input, dtype):
+    """input as another dtype (differentiable between floating dtypes)."""
+    x = as_tensor(input, "cast")
+    if x.data.dtype == dtype:
+        return x
+    if dtype.kind != "f" and x._requires_grad:
+        with no_grad():  # integer and bool tensors never require grad
+            return Cast.apply(x, dtype=dtype)
+    return Cast.apply(x, dtype=dtype)
+
+
+@export
+def clone(input):
+    return Clone.apply(as_tensor(input, "clone"))
+
+
+@export
+def sign(input):
+    """sign(x), not differentiable (a constant tensor)."""
+    x = as_tensor(input, "sign")
+    return _wrap(np.sign(x.data))
+
+
+# --- comparisons and logic: bool results, outside the graph ---
+
+def _compare(ufunc, name):
+    def compare(input, other):
+        a = input.data if isinstance(input, Tensor) else as_tensor(input, name).data
+        b = other.data if isinstance(other, Tensor) else np.asarray(other)
+        try:
+            return _wrap(np.asarray(ufunc(a, b)))
+        except ValueError:
+            raise ValueError(f"{name}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} "
+                             "cannot be broadcast together") from None
+    compare.__name__ = name
+    compare.__doc__ = f"Elementwise {name}; a bool tensor, not differentiable."
+    return export(compare)
+
+
+eq = _compare(np.equal, "eq")
+ne = _compare(np.not_equal, "ne")
+lt = _compare(np.less, "lt")
+le = _compare(np.less_equal, "le")
+gt = _compare(np.greater, "gt")
+ge = _compare(np.greater_equal, "ge")
+logical_and = _compare(np.logical_and, "logical_and")
+logical_or = _compare(np.logical_or, "logical_or")
+logical_xor = _compare(np.logical_xor, "logical_xor")
+
+
+@export
+def logical_not(input):
+    return _wrap(np.logical_not(as_tensor(input, "logical_not").data))
+
+
+@export
+def isnan(input):
+    return _wrap(np.isnan(as_tensor(input, "isnan").data))
+
+
+@export
+def isfinite(input):
+    return _wrap(np.isfinite(as_tensor(input, "isfinite").data))
+
+
+@export
+def allclose(input, other, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return bool(np.allclose(as_tensor(input, "allclose").data, as_tensor(other, "allclose").data,
+                            rtol=rtol, atol=atol, equal_nan=equal_nan))
+

@@ -1,0 +1,257 @@
+"""In-place ops (add_, mul_, t[i] = v, ...): they write into the tensor's array, bump its
+version counter, and, when recording, move the tensor to the end of the graph."""
+
+import weakref
+
+import numpy as np
+
+from .. import grad_mode
+from ..function import Primitive
+from ..random import generator
+from ..tensor import Tensor, _wrap
+from ._common import as_tensor, const, shape_str
+from .elementwise import add, cast, clamp, div, mul, sub
+from .shape import _norm_index, expand, getitem, reshape, sum_to
+
+_grad = grad_mode.state
+
+
+def _bump(t):
+    if t._vc is None:
+        t._vc = [1]
+    else:
+        t._vc[0] += 1
+
+
+def _check_leaf(t, op):
+    if _grad.grad_enabled and t._requires_grad and t.grad_fn is None:
+        raise RuntimeError(
+            f"{op}: a leaf Variable that requires grad is being used in an in-place operation "
+            "(wrap it in `with ag.no_grad():` to update parameters, or clone() it first)")
+
+
+def _write(t, value, op):
+    """Copy an ndarray into t's array (same shape, same-kind cast), with clear errors."""
+    try:
+        np.copyto(t.data, value, casting="same_kind")
+    except TypeError:
+        raise RuntimeError(f"{op}: result type {np.asarray(value).dtype} can't be cast to the "
+                           f"desired output type {t.dtype}") from None
+    except ValueError as e:
+        if "read-only" in str(e):
+            raise RuntimeError(f"{op}: the tensor is a read-only (expanded) view; clone() it "
+                               "before writing into it") from None
+        raise ValueError(f"{op}: output with shape {shape_str(t.shape)} doesn't match the "
+                         f"broadcast shape {shape_str(np.shape(value))}") from None
+
+
+def _apply(t, op, fn, *args):
+    """t <- fn(t, *args), recorded in the graph when grad mode needs it."""
+    _check_leaf(t, op)
+    track = _grad.grad_enabled and (
+        t._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
+    if not track:
+        with grad_mode.no_grad():
+            out = fn(t, *args)
+        if out.data.shape != t.data.shape:
+            _shape_error(op, t, out)
+        _write(t, out.data, op)
+        _bump(t)
+        return t
+    if t._base is not None and (t._requires_grad or t._base._requires_grad):
+        raise RuntimeError(
+            f"{op}: in-place change of a view of a tensor that requires grad is not supported "
+            "(the base tensor's graph would miss it); use an out-of-place op instead")
+    old = _wrap(t.data.copy())  # t's value before the change, as the new node's input
+    old.grad_fn, old._requires_grad = t.grad_fn, t._requires_grad
+    out = fn(old, *args)
+    if out.data.shape != t.data.shape:
+        _shape_error(op, t, out)
+    _write(t, out.data, op)
+    _bump(t)
+    node = out.grad_fn
+    t.grad_fn = node
+    t._requires_grad = node is not None
+    if node is not None:  # (no in-place op is built from an op that saves its output)
+        node._out = weakref.ref(t)
+    return t
+
+
+def _shape_error(op, t, out):
+    raise ValueError(f"{op}: output with shape {shape_str(t.shape)} doesn't match the "
+                     f"broadcast shape {shape_str(out.shape)}")
+
+
+def _fast(t, op, ufunc, other):
+    """The common no-graph case of add_/sub_/mul_/div_: one numpy call, no temporaries."""
+    b = other.data if isinstance(other, Tensor) else other
+    if t.data.dtype.kind != "f" and ufunc is np.true_divide:
+        raise RuntimeError(f"{op}: result type float can't be cast to the desired output type "
+                           f"{t.dtype}")
+    try:
+        ufunc(t.data, b, out=t.data, casting="same_kind")
+    except TypeError:
+        raise RuntimeError(f"{op}: result type {np.result_type(t.data, b)} can't be cast to "
+                           f"the desired output type {t.dtype}") from None
+    except ValueError as e:
+        if "read-only" in str(e):
+            raise RuntimeError(f"{op}: the tensor is a read-only (expanded) view; clone() it "
+                               "before writing into it") from None
+        raise ValueError(f"{op}: output with shape {shape_str(t.shape)} doesn't match the "
+                         f"broadcast shape {shape_str(np.broadcast_shapes(t.shape, np.shape(b)))}"
+                         ) from None
+    _bump(t)
+    return t
+
+
+def _tracking(t, other):
+    return _grad.grad_enabled and (
+        t._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+
+
+def _method(fn):
+    setattr(Tensor, fn.__name__, fn)
+    return fn
+
+
+@_method
+def add_(self, other, alpha=1):
+    if not _tracking(self, other) and not isinstance(other, (list, tuple)):
+        _check_leaf(self, "add_")
+        if alpha != 1:
+            other = (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+        return _fast(self, "add_", np.add, other)
+    return _apply(self, "add_", lambda a, b: add(a, b, alpha=alpha), other)
+
+
+@_method
+def sub_(self, other, alpha=1):
+    if not _tracking(self, other) and not isinstance(other, (list, tuple)):
+        _check_leaf(self, "sub_")
+        if alpha != 1:
+            other = (other.data if isinstance(other, Tensor) else np.asarray(other)) * alpha
+        return _fast(self, "sub_", np.subtract, other)
+    return _apply(self, "sub_", lambda a, b: sub(a, b, alpha=alpha), other)
+
+
+@_method
+def mul_(self, other):
+    if not _tracking(self, other) and not isinstance(other, (list, tuple)):
+        _check_leaf(self, "mul_")
+        return _fast(self, "mul_", np.multiply, other)
+    return _apply(self, "mul_", mul, other)
+
+
+@_method
+def div_(self, other):
+    if not _tracking(self, other) and not isinstance(other, (list, tuple)):
+        _check_leaf(self, "div_")
+        return _fast(self, "div_", np.true_divide, other)
+    return _apply(self, "div_", div, other)
+
+
+@_method
+def clamp_(self, min=None, max=None):  # noqa: A002
+    return _apply(self, "clamp_", lambda a: clamp(a, min, max))
+
+
+@_method
+def copy_(self, src):
+    src = as_tensor(src, "copy_")
+    try:
+        np.broadcast_to(src.data, self.shape)
+    except ValueError:
+        raise ValueError(f"copy_: source of shape {shape_str(src.shape)} cannot be broadcast to "
+                         f"the destination shape {shape_str(self.shape)}") from None
+    return _apply(self, "copy_", lambda a, s: cast(expand(s, a.shape), a.dtype)
+                  if s.dtype != a.dtype else expand(s, a.shape), src)
+
+
+def _fill(self, op, make):
+    _check_leaf(self, op)
+    value = make()
+    if _grad.grad_enabled and self._requires_grad:
+        return _apply(self, op, lambda a: const(np.broadcast_to(value, a.shape), a.dtype))
+    _write(self, value, op)
+    _bump(self)
+    return self
+
+
+@_method
+def zero_(self):
+    return _fill(self, "zero_", lambda: np.zeros((), self.dtype))
+
+
+@_method
+def fill_(self, value):
+    v = value.data if isinstance(value, Tensor) else value
+    return _fill(self, "fill_", lambda: np.asarray(v))
+
+
+@_method
+def uniform_(self, a=0.0, b=1.0):
+    return _fill(self, "uniform_",
+                 lambda: generator().uniform(a, b, self.shape).astype(self.dtype))
+
+
+@_method
+def normal_(self, mean=0.0, std=1.0):
+    return _fill(self, "normal_",
+                 lambda: generator().normal(mean, std, self.shape).astype(self.dtype))
+
+
+# --- t[index] = value ---
+
+class IndexPut(Primitive):
+    """y = x with y[index] = v;  dx = gy with zeros at index, dv = gy[index]."""
+
+    __slots__ = ("index", "advanced")
+    save_inputs = False
+
+    def __init__(self, index, advanced):
+        self.index, self.advanced = index, advanced
+
+    def forward(self, x, v):
+        y = x.copy()
+        y[self.index] = v
+        return y
+
+    def backward(self, gy):
+        gx = gv = None
+        if self.needs_input_grad[0]:
+            keep = np.ones(gy.shape, dtype=gy.dtype)
+            keep[self.index] = 0
+            gx = gy * const(keep, gy.dtype)
+        if self.needs_input_grad[1]:
+            gv = getitem(gy, self.index)
+            vshape = self.in_meta[1][0]
+            if gv.shape != vshape:
+                n = int(np.prod(vshape))
+                gv = reshape(gv, vshape) if gv.data.size == n else sum_to(gv, vshape)
+        return gx, gv
+
+
+def setitem_(t, index, value):
+    """t[index] = value (in place)."""
+    idx, advanced = _norm_index(index)
+    v = as_tensor(value, "setitem")
+    try:
+        target = np.empty(t.shape, dtype=np.bool_)[idx].shape
+    except IndexError as e:
+        raise IndexError(f"setitem: {str(e).replace('axis', 'dim')} (tensor of shape "
+                         f"{shape_str(t.shape)})") from None
+    try:
+        np.broadcast_to(np.empty(v.shape, np.bool_), target)
+    except ValueError:
+        if int(np.prod(v.shape)) != int(np.prod(target)):
+            raise ValueError(f"setitem: cannot assign a value of shape {shape_str(v.shape)} to "
+                             f"an indexed region of shape {shape_str(target)}") from None
+    if not _tracking(t, v):
+        _check_leaf(t, "setitem")
+        t.data[idx] = v.data
+        _bump(t)
+        return t
+    if v.dtype != t.dtype:
+        v = cast(v, t.dtype)
+    return _apply(t, "setitem", lambda a, b: IndexPut.apply(a, b, index=idx, advanced=advanced),
+                  v)

@@ -1,0 +1,202 @@
+"""Matrix products: matmul and einsum."""
+
+import string
+
+import numpy as np
+
+from ..function import Primitive, export
+from ._common import as_tensor, binary, const, shape_str
+from .shape import expand, reshape, squeeze, unsqueeze
+
+
+class MatMul(Primitive):
+    """y = a @ b;  da = gy @ b^T, db = a^T @ gy (1-d operands as in numpy/torch)."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return np.matmul(a, b)
+
+    def backward(self, gy):
+        a, b = self.inputs
+        need = self.needs_input_grad
+        a2 = unsqueeze(a, 0) if a.ndim == 1 else a
+        b2 = unsqueeze(b, -1) if b.ndim == 1 else b
+        g = gy
+        if a.ndim == 1:
+            g = unsqueeze(g, -2)
+        if b.ndim == 1:
+            g = unsqueeze(g, -1)
+        ga = gb = None
+        if need[0]:
+            ga = matmul(g, b2.mT)
+            if a.ndim == 1:
+                ga = squeeze(ga, -2)
+        if need[1]:
+            gb = matmul(a2.mT, g)
+            if b.ndim == 1:
+                gb = squeeze(gb, -1)
+        return ga, gb
+
+
+@export
+def matmul(input, other):
+    a, b = binary(input, other, "matmul")
+    sa, sb = a.data.shape, b.data.shape
+    if not sa or not sb:
+        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                         f"{shape_str(sa)} and {shape_str(sb)}")
+    ka = sa[-1]
+    kb = sb[-2] if len(sb) > 1 else sb[0]
+    if ka != kb:
+        raise ValueError(f"matmul: shapes {shape_str(sa)} and {shape_str(sb)} are not aligned "
+                         f"({ka} != {kb})")
+    try:
+        np.broadcast_shapes(sa[:-2], sb[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dims of shapes {shape_str(sa)} and {shape_str(sb)} "
+                         "cannot be broadcast together") from None
+    return MatMul.apply(a, b)
+
+
+@export
+def mm(input, mat2):
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise ValueError(f"mm: expects 2-d tensors, got shapes {shape_str(input.shape)} and "
+                         f"{shape_str(mat2.shape)}")
+    return matmul(input, mat2)
+
+
+@export
+def bmm(input, mat2):
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise ValueError(f"bmm: expects 3-d tensors, got shapes {shape_str(input.shape)} and "
+                         f"{shape_str(mat2.shape)}")
+    return matmul(input, mat2)
+
+
+@export
+def dot(input, other):
+    if input.ndim != 1 or other.ndim != 1:
+        raise ValueError(f"dot: expects 1-d tensors, got shapes {shape_str(input.shape)} and "
+                         f"{shape_str(other.shape)}")
+    return matmul(input, other)
+
+
+# --- einsum ---
+
+class Einsum(Primitive):
+    """y = einsum(eq, *xs) with explicit subscripts;  dx_i = einsum of gy with the others."""
+
+    __slots__ = ("ins", "out")
+
+    def __init__(self, ins, out):
+        self.ins, self.out = ins, out
+
+    def forward(self, *xs):
+        eq = ",".join(self.ins) + "->" + self.out
+        return np.einsum(eq, *xs, optimize=len(xs) > 2)
+
+    def backward(self, gy):
+        xs = self.inputs
+        grads = []
+        for i, need in enumerate(self.needs_input_grad):
+            grads.append(_einsum_grad(self.ins, self.out, xs, i, gy) if need else None)
+        return tuple(grads)
+
+
+def _einsum_grad(ins, out, xs, i, gy):
+    """d(einsum)/d(operand i), contracted with gy, as another einsum (differentiable)."""
+    target = ins[i]
+    sizes = {}
+    for sub, x in zip(ins, xs):
+        for c, n in zip(sub, x.shape):
+            sizes[c] = n
+    fresh = iter(c for c in string.ascii_letters if c not in sizes)
+    # repeated letters in operand i (a diagonal): rename them and tie them with identities
+    seen, renamed, ties = set(), "", []
+    for c in target:
+        if c in seen:
+            d = next(fresh)
+            ties.append((c, d))
+            renamed += d
+        else:
+            seen.add(c)
+            renamed += c
+    others = [(s, x) for j, (s, x) in enumerate(zip(ins, xs)) if j != i]
+    available = set(out).union(*[set(s) for s, _ in others]) if others else set(out)
+    keep = "".join(c for c in dict.fromkeys(target) if c in available)
+    operands = [gy] + [x for _, x in others]
+    subs = [out] + [s for s, _ in others]
+    g = einsum(",".join(subs) + "->" + keep, *operands) if subs else gy
+    # letters only in operand i were summed away: broadcast the gradient over them
+    full = "".join(dict.fromkeys(target))
+    if keep != full:
+        g = reshape(g, tuple(sizes[c] if c in keep else 1 for c in full))
+        g = expand(g, tuple(sizes[c] for c in full))
+    if ties:
+        eyes = [const(np.eye(sizes[c], dtype=gy.dtype), gy.dtype) for c, _ in ties]
+        g = einsum(",".join([full] + [c + d for c, d in ties]) + "->" + renamed, g, *eyes)
+    return g
+
+
+def _parse(eq, shapes):
+    """Expand an einsum equation to explicit subscripts, without '...' or implicit output."""
+    eq = eq.replace(" ", "")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs, out = eq, None
+    ins = lhs.split(",")
+    if len(ins) != len(shapes):
+        raise ValueError(f"einsum: the equation names {len(ins)} operands but {len(shapes)} "
+                         "were given")
+    used = set(eq) - set(".,->")
+    pool = [c for c in string.ascii_letters if c not in used]
+    ell_nd = 0
+    for s, shape in zip(ins, shapes):
+        if "..." in s:
+            ell_nd = max(ell_nd, len(shape) - (len(s) - 3))
+    ell = "".join(pool[:ell_nd])
+    new_ins = []
+    for s, shape in zip(ins, shapes):
+        if "..." in s:
+            k = len(shape) - (len(s) - 3)
+            s = s.replace("...", ell[ell_nd - k:] if k else "")
+        if len(s) != len(shape):
+            raise ValueError(f"einsum: subscripts '{s}' do not match an operand of shape "
+                             f"{shape_str(shape)}")
+        new_ins.append(s)
+    if out is None:
+        counts = {}
+        for s in new_ins:
+            for c in s:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return new_ins, out
+
+
+@export(method=False)
+def einsum(equation, *operands):
+    """Einstein summation, as torch.einsum (operands may also be passed as one list)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ts = [as_tensor(t, "einsum") for t in operands]
+    if len({t.dtype for t in ts}) > 1:
+        dt = np.result_type(*[t.dtype for t in ts])
+        ts = [t.to(dt) for t in ts]
+    ins, out = _parse(equation, [t.shape for t in ts])
+    sizes = {}
+    for s, t in zip(ins, ts):
+        for c, n in zip(s, t.shape):
+            if sizes.setdefault(c, n) != n:
+                if n == 1 or sizes[c] == 1:  # broadcasting a size-1 dim: expand it
+                    sizes[c] = max(n, sizes[c])
+                    continue
+                raise ValueError(f"einsum: subscript '{c}' has size {sizes[c]} in one operand "
+                                 f"and {n} in another")
+    ts = [expand(t, tuple(sizes[c] for c in s)) if any(sizes[c] != n for c, n in zip(s, t.shape))
+          else t for s, t in zip(ins, ts)]
+    return Einsum.apply(*ts, ins=tuple(ins), out=out)

@@ -1,0 +1,352 @@
+"""Reductions and the normalising ops built on them (softmax, log_softmax, logsumexp)."""
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..function import Primitive, export
+from ._common import Tensor, _wrap, as_tensor, const, floating, norm_dim, norm_dims
+from .elementwise import exp, exp_nonpositive, maximum, minimum, sqrt
+from .shape import expand, reshape
+
+MinMax = namedtuple("MinMax", ["values", "indices"])
+
+
+def _kept_shape(shape, dims):
+    """shape with the reduced dims set to 1 (what keepdim=True gives)."""
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def _unreduce(gy, in_shape, dims):
+    """Broadcast a reduced gradient back over the reduced dims (differentiable)."""
+    kept = _kept_shape(in_shape, dims)
+    if gy.shape != kept:
+        gy = reshape(gy, kept)
+    return expand(gy, in_shape)
+
+
+def _dims(input, dim, op):
+    return norm_dims(dim, input.data.ndim, op) if input.data.ndim else ()
+
+
+# --- primitives ---
+
+class Sum(Primitive):
+    """y = sum of x over dims;  dy/dx = 1 (gy broadcast back)."""
+
+    __slots__ = ("dims", "keepdim")
+    save_inputs = False
+
+    def __init__(self, dims, keepdim):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, x):
+        return np.sum(x, axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, gy):
+        return _unreduce(gy, self.in_meta[0][0], self.dims)
+
+
+class Prod(Primitive):
+    """y = product of x over dims;  dy/dx_i = product of the other elements."""
+
+    __slots__ = ("dims", "keepdim")
+    save_output = True
+
+    def __init__(self, dims, keepdim):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, x):
+        return np.prod(x, axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        shape = x.shape
+        g = _unreduce(gy, shape, self.dims)
+        if np.all(x.data != 0):
+            return g * _unreduce(self.output, shape, self.dims) / x
+        # zeros: the product of the others, by exclusive cumulative products (first order)
+        others = _prod_of_others(x.data, self.dims)
+        return g * const(others, x.dtype)
+
+
+def _prod_of_others(x, dims):
+    moved = np.moveaxis(x, dims, range(x.ndim - len(dims), x.ndim))
+    lead = moved.shape[: x.ndim - len(dims)]
+    flat = moved.reshape(lead + (-1,))
+    ones = np.ones(lead + (1,), dtype=x.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    out = (left * right).reshape(moved.shape)
+    return np.moveaxis(out, range(x.ndim - len(dims), x.ndim), dims)
+
+
+class MaxAll(Primitive):
+    """y = max (or min) of x over dims;  the gradient is shared evenly among ties."""
+
+    __slots__ = ("dims", "keepdim", "is_min")
+
+    def __init__(self, dims, keepdim, is_min):
+        self.dims, self.keepdim, self.is_min = dims, keepdim, is_min
+
+    def forward(self, x):
+        f = np.min if self.is_min else np.max
+        return f(x, axis=self.dims, keepdims=self.keepdim)
+
+    def backward(self, gy):
+        x = self.inputs[0].data
+        f = np.min if self.is_min else np.max
+        hit = x == f(x, axis=self.dims, keepdims=True)
+        share = hit / np.sum(hit, axis=self.dims, keepdims=True)
+        return _unreduce(gy, x.shape, self.dims) * const(share, gy.dtype)
+
+    @property
+    def name(self):
+        return ("Min" if self.is_min else "Max") + "Backward"
+
+
+class MaxDim(Primitive):
+    """values = max (or min) of x along dim;  the gradient goes to the index returned."""
+
+    __slots__ = ("dim", "keepdim", "is_min", "indices")
+    save_inputs = False
+
+    def __init__(self, dim, keepdim, is_min):
+        self.dim, self.keepdim, self.is_min = dim, keepdim, is_min
+
+    def forward(self, x):
+        arg = np.argmin if self.is_min else np.argmax
+        idx = arg(x, axis=self.dim, keepdims=True)
+        self.indices = idx
+        y = np.take_along_axis(x, idx, axis=self.dim)
+        return y if self.keepdim else np.squeeze(y, axis=self.dim)
+
+    def backward(self, gy):
+        shape = self.in_meta[0][0]
+        onehot = np.arange(shape[self.dim]).reshape(
+            [-1 if i == self.dim else 1 for i in range(len(shape))]) == self.indices
+        return _unreduce(gy, shape, (self.dim,)) * const(onehot, gy.dtype)
+
+    @property
+    def name(self):
+        return ("Min" if self.is_min else "Max") + "Backward"
+
+
+class LogSumExp(Primitive):
+    """y = log(sum(exp(x))) over dims;  dy/dx = exp(x - y) (the softmax)."""
+
+    __slots__ = ("dims", "keepdim")
+    save_output = True
+
+    def __init__(self, dims, keepdim):
+        self.dims, self.keepdim = dims, keepdim
+
+    def forward(self, x):
+        m = _finite_max(x, self.dims)
+        with np.errstate(divide="ignore"):
+            y = np.log(np.sum(exp_nonpositive(x - m), axis=self.dims, keepdims=True)) + m
+        return y if self.keepdim else np.squeeze(y, axis=self.dims)
+
+    def backward(self, gy):
+        x = self.inputs[0]
+        y = _unreduce(self.output, x.shape, self.dims)
+        return _unreduce(gy, x.shape, self.dims) * exp(x - y)
+
+
+def _finite_max(x, dims):
+    """max over dims, keepdims, with 0 where it is not finite (all -inf rows stay -inf)."""
+    if x.size == 0:
+        return np.zeros(_kept_shape(x.shape, dims), dtype=x.dtype)
+    m = np.max(x, axis=dims, keepdims=True)
+    if not np.all(np.isfinite(m)):
+        m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
+    return m
+
+
+class Softmax(Primitive):
+    """y = exp(x) / sum(exp(x)) along dim;  dx = y * (gy - sum(gy * y))."""
+
+    __slots__ = ("dim",)
+    save_inputs = False
+    save_output = True
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, x):
+        e = exp_nonpositive(x - _finite_max(x, (self.dim,)))
+        e /= np.sum(e, axis=self.dim, keepdims=True)
+        return e
+
+    def backward(self, gy):
+        y = self.output
+        return y * (gy - (gy * y).sum(self.dim, keepdim=True))
+
+
+class LogSoftmax(Primitive):
+    """y = x - logsumexp(x) along dim;  dx = gy - exp(y) * sum(gy)."""
+
+    __slots__ = ("dim",)
+    save_inputs = False
+    save_output = True
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, x):
+        z = x - _finite_max(x, (self.dim,))
+        with np.errstate(divide="ignore"):
+            z -= np.log(np.sum(exp_nonpositive(z), axis=self.dim, keepdims=True))
+        return z
+
+    def backward(self, gy):
+        return gy - exp(self.output) * gy.sum(self.dim, keepdim=True)
+
+
+# --- public functions ---
+
+@export
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
+    x = as_tensor(input, "sum")
+    if dtype is not None:
+        x = x.to(dtype)
+    return Sum.apply(x, dims=_dims(x, dim, "sum"), keepdim=keepdim)
+
+
+@export
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    x = as_tensor(input, "mean")
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"mean: input dtype must be floating point, got {x.dtype}; "
+                        "use .float() first")
+    dims = _dims(x, dim, "mean")
+    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    return Sum.apply(x, dims=dims, keepdim=keepdim) / n
+
+
+@export
+def prod(input, dim=None, keepdim=False):
+    x = as_tensor(input, "prod")
+    return Prod.apply(x, dims=_dims(x, dim, "prod"), keepdim=keepdim)
+
+
+def _minmax(input, dim, keepdim, other, is_min):
+    op = "min" if is_min else "max"
+    if isinstance(dim, Tensor) or other is not None:  # torch.max(a, b): elementwise
+        b = dim if other is None else other
+        return minimum(input, b) if is_min else maximum(input, b)
+    x = as_tensor(input, op)
+    if x.data.size == 0 and (dim is None or x.data.shape[norm_dim(dim, x.ndim, op)] == 0):
+        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {tuple(x.shape)} "
+                         "(there is no identity)")
+    if dim is None:
+        return MaxAll.apply(x, dims=_dims(x, None, op), keepdim=keepdim, is_min=is_min)
+    d = norm_dim(dim, x.ndim, op) if x.ndim else None
+    if d is None:  # 0-d: values is the tensor itself, index 0
+        return MinMax(MaxAll.apply(x, dims=(), keepdim=keepdim, is_min=is_min),
+                      _wrap(np.zeros((), dtype=np.int64)))
+    values = MaxDim.apply(x, dim=d, keepdim=keepdim, is_min=is_min)
+    idx = values.grad_fn.indices if values.grad_fn is not None else None
+    if idx is None:
+        arg = np.argmin if is_min else np.argmax
+        idx = arg(x.data, axis=d, keepdims=True)
+    indices = idx if keepdim else np.squeeze(idx, axis=d)
+    return MinMax(values, _wrap(np.asarray(indices, dtype=np.int64)))
+
+
+@export
+def max(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
+    """max over all elements; with dim, (values, indices); max(a, b) is maximum."""
+    return _minmax(input, dim, keepdim, other, False)
+
+
+@export
+def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
+    """min over all elements; with dim, (values, indices); min(a, b) is minimum."""
+    return _minmax(input, dim, keepdim, other, True)
+
+
+@export
+def amax(input, dim=None, keepdim=False):
+    x = as_tensor(input, "amax")
+    return MaxAll.apply(x, dims=_dims(x, dim, "amax"), keepdim=keepdim, is_min=False)
+
+
+@export
+def amin(input, dim=None, keepdim=False):
+    x = as_tensor(input, "amin")
+    return MaxAll.apply(x, dims=_dims(x, dim, "amin"), keepdim=keepdim, is_min=True)
+
+
+def _arg(input, dim, keepdim, is_min):
+    op = "argmin" if is_min else "argmax"
+    x = as_tensor(input, op)
+    f = np.argmin if is_min else np.argmax
+    if x.data.size == 0:
+        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
+    if dim is None:
+        i = f(x.data)
+        out = np.asarray(i) if not keepdim else np.full((1,) * x.ndim, i)
+        return _wrap(out.astype(np.int64))
+    d = norm_dim(dim, x.ndim, op) if x.ndim else None
+    if d is None:
+        return _wrap(np.zeros((), dtype=np.int64))
+    return _wrap(np.asarray(f(x.data, axis=d, keepdims=keepdim), dtype=np.int64))
+
+
+@export
+def argmax(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, False)
+
+
+@export
+def argmin(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, True)
+
+
+@export
+def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """Variance over dim; correction (default 1, or 0 when unbiased=False) as in torch."""
+    x = floating(input, "var")
+    dims = _dims(x, dim, "var")
+    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    ddof = (1 if unbiased else 0) if correction is None else correction
+    diff = x - mean(x, dims, keepdim=True)
+    return sum(diff * diff, dims, keepdim=keepdim) / max_(n - ddof, 0)
+
+
+def max_(a, b):
+    return a if a > b else b
+
+
+@export
+def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+@export
+def logsumexp(input, dim=None, keepdim=False):
+    x = floating(input, "logsumexp")
+    return LogSumExp.apply(x, dims=_dims(x, dim, "logsumexp"), keepdim=keepdim)
+
+
+@export
+def softmax(input, dim=-1, dtype=None):
+    x = floating(input, "softmax")
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.ndim == 0:
+        return Softmax.apply(reshape(x, (1,)), dim=0).reshape(())
+    return Softmax.apply(x, dim=norm_dim(dim, x.ndim, "softmax"))
+
+
+@export
+def log_softmax(input, dim=-1, dtype=None):
+    x = floating(input, "log_softmax")
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.ndim == 0:
+        return LogSoftmax.apply(reshape(x, (1,)), dim=0).reshape(())
+    return LogSoftmax.apply(x, dim=norm_dim(dim, x.ndim, "log_softmax"))

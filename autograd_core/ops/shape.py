@@ -1,0 +1,507 @@
+"""Shape primitives: views, broadcasting, indexing, concatenation and padding."""
+
+import numpy as np
+
+from ..function import Primitive, export
+from ._common import Tensor, as_tensor, norm_dim, shape_str
+
+# --- views ---
+
+
+class Reshape(Primitive):
+    """y = x with a new shape;  dx = gy reshaped back."""
+
+    __slots__ = ("shape",)
+    save_inputs = False
+    is_view = True
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return reshape(gy, self.in_meta[0][0])
+
+
+class Permute(Primitive):
+    """y = x with its dims reordered;  dx = gy with the inverse order."""
+
+    __slots__ = ("dims",)
+    save_inputs = False
+    is_view = True
+
+    def __init__(self, dims):
+        self.dims = dims
+
+    def forward(self, x):
+        return np.transpose(x, self.dims)
+
+    def backward(self, gy):
+        return permute(gy, tuple(np.argsort(self.dims)))
+
+
+class Expand(Primitive):
+    """y = x broadcast to a shape (a read-only view);  dx = gy summed back (by the engine)."""
+
+    __slots__ = ("shape",)
+    save_inputs = False
+    is_view = True
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return gy
+
+
+class SumTo(Primitive):
+    """y = x summed down to a broadcast-compatible shape;  dx = gy broadcast back."""
+
+    __slots__ = ("shape",)
+    save_inputs = False
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return _sum_to(x, self.shape)
+
+    def backward(self, gy):
+        return expand(gy, self.in_meta[0][0])
+
+
+def _sum_to(x, shape):
+    lead = x.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
+                                      if s == 1 and x.shape[i + lead] != 1)
+    y = np.sum(x, axis=dims, keepdims=True) if dims else x
+    return y.reshape(shape) if lead else y
+
+
+def sum_to(x, shape):
+    """Sum a gradient down to the shape of the input it broadcast from (the engine's one
+    place for undoing broadcasting)."""
+    return SumTo.apply(x, shape=shape)
+
+
+# --- indexing ---
+
+def _norm_index(index):
+    """Tensors and lists inside an index -> ndarrays (int64 or bool)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    advanced = False
+    for i in index:
+        if isinstance(i, Tensor):
+            i = i.data
+        elif isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray):
+            if i.dtype.kind not in "iub":
+                raise IndexError(f"getitem: tensors used as indices must be integer or bool, "
+                                 f"got {i.dtype}")
+            advanced = True
+        elif isinstance(i, bool):
+            advanced = True
+        elif not (i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))):
+            raise IndexError(f"getitem: unsupported index of type {type(i).__name__}")
+        out.append(i)
+    return tuple(out), advanced
+
+
+class GetItem(Primitive):
+    """y = x[index];  dx = gy scattered back into zeros (repeated indices add up)."""
+
+    __slots__ = ("index", "advanced")
+    save_inputs = False
+
+    def __init__(self, index, advanced):
+        self.index, self.advanced = index, advanced
+
+    def forward(self, x):
+        try:
+            return x[self.index]
+        except IndexError as e:
+            msg = str(e).replace("axis", "dim")
+            raise IndexError(f"getitem: {msg} (tensor of shape {shape_str(x.shape)})") from None
+
+    def backward(self, gy):
+        return IndexAdd.apply(gy, index=self.index, advanced=self.advanced,
+                              shape=self.in_meta[0][0])
+
+
+class IndexAdd(Primitive):
+    """y = zeros(shape) with g added at index;  dg = gy[index]."""
+
+    __slots__ = ("index", "advanced", "shape")
+    save_inputs = False
+
+    def __init__(self, index, advanced, shape):
+        self.index, self.advanced, self.shape = index, advanced, shape
+
+    def forward(self, g):
+        out = np.zeros(self.shape, dtype=g.dtype)
+        if self.advanced:
+            np.add.at(out, self.index, g)
+        else:
+            out[self.index] = g
+        return out
+
+    def backward(self, gy):
+        return GetItem.apply(gy, index=self.index, advanced=self.advanced)
+
+
+class GetItemView(GetItem):
+    """x[index] with basic indexing only: a view sharing x's memory."""
+
+    __slots__ = ()
+    is_view = True
+
+    @property
+    def name(self):
+        return "GetItemBackward"
+
+
+@export(method=False)
+def getitem(input, index):
+    x = as_tensor(input, "getitem")
+    idx, advanced = _norm_index(index)
+    if not advanced and len(idx) == 1 and isinstance(idx[0], (int, np.integer)):
+        n = x.data.shape[0] if x.data.ndim else None
+        if n is None:
+            raise IndexError("getitem: invalid index of a 0-d tensor; use tensor.item() "
+                             "or tensor[()]")
+    cls = GetItem if advanced else GetItemView
+    return cls.apply(x, index=idx, advanced=advanced)
+
+
+# --- joining and splitting ---
+
+class Cat(Primitive):
+    """y = the inputs joined along dim;  each dx is its slice of gy."""
+
+    __slots__ = ("dim",)
+    save_inputs = False
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, *xs):
+        return np.concatenate(xs, axis=self.dim)
+
+    def backward(self, gy):
+        grads, start = [], 0
+        lead = (slice(None),) * self.dim
+        for need, (shape, _) in zip(self.needs_input_grad, self.in_meta):
+            stop = start + shape[self.dim]
+            grads.append(gy[lead + (slice(start, stop),)] if need else None)
+            start = stop
+        return tuple(grads)
+
+
+@export(method=False)
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim; all other dims must agree."""
+    ts = _tensor_list(tensors, "cat")
+    ref = ts[0]
+    if ref.ndim == 0:
+        raise ValueError("cat: zero-dimensional tensor at position 0 cannot be concatenated")
+    d = norm_dim(dim, ref.ndim, "cat")
+    for i, t in enumerate(ts[1:], 1):
+        if t.ndim != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape))
+                                     if j != d):
+            raise ValueError(f"cat: tensors must have the same shape except in dim {d}: "
+                             f"{shape_str(ref.shape)} at position 0 and {shape_str(t.shape)} "
+                             f"at position {i}")
+    ts = _same_dtype(ts)
+    return Cat.apply(*ts, dim=d)
+
+
+@export(method=False)
+def concat(tensors, dim=0):
+    """Alias of cat."""
+    return cat(tensors, dim)
+
+
+@export(method=False)
+def stack(tensors, dim=0):
+    """Join tensors along a new dim; all shapes must be equal."""
+    ts = _tensor_list(tensors, "stack")
+    for i, t in enumerate(ts[1:], 1):
+        if t.shape != ts[0].shape:
+            raise ValueError(f"stack: expects each tensor to be equal size, but got "
+                             f"{shape_str(ts[0].shape)} at entry 0 and {shape_str(t.shape)} "
+                             f"at entry {i}")
+    d = norm_dim(dim, ts[0].ndim + 1, "stack")
+    return cat([unsqueeze(t, d) for t in ts], d)
+
+
+def _tensor_list(tensors, op):
+    if isinstance(tensors, Tensor) or not hasattr(tensors, "__iter__"):
+        raise TypeError(f"{op}: expected a sequence of Tensors, got {type(tensors).__name__}")
+    ts = [as_tensor(t, op) for t in tensors]
+    if not ts:
+        raise ValueError(f"{op}: expected a non-empty sequence of Tensors")
+    return ts
+
+
+def _same_dtype(ts):
+    dt = ts[0].dtype
+    if all(t.dtype == dt for t in ts):
+        return ts
+    kinds = [t.dtype for t in ts]
+    target = np.result_type(*kinds)
+    from .elementwise import cast
+    return [t if t.dtype == target else cast(t, target) for t in ts]
+
+
+@export
+def split(tensor, split_size_or_sections, dim=0):
+    """Split into pieces of a given size (the last may be smaller) or of given sizes."""
+    x = as_tensor(tensor, "split")
+    d = norm_dim(dim, x.ndim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, (int, np.integer)):
+        size = int(split_size_or_sections)
+        if size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else [])
+        if n == 0:
+            sizes = [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {tuple(sizes)} must sum to {n}, the size of dim {d} "
+                             f"of a tensor of shape {shape_str(x.shape)}")
+    out, start = [], 0
+    lead = (slice(None),) * d
+    for s in sizes:
+        out.append(x[lead + (slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+@export
+def chunk(input, chunks, dim=0):
+    """Split into `chunks` pieces of equal size (the last may be smaller), as torch.chunk."""
+    x = as_tensor(input, "chunk")
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    d = norm_dim(dim, x.ndim, "chunk")
+    n = x.shape[d]
+    size = max(-(-n // chunks), 1)
+    return split(x, size, d)
+
+
+# --- reshaping (composites of Reshape / Permute / Expand) ---
+
+def _shape_arg(shape, op):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    try:
+        return tuple(int(s) for s in shape)
+    except TypeError:
+        raise TypeError(f"{op}: shape must be ints, got {shape!r}") from None
+
+
+@export
+def reshape(input, *shape):
+    x = as_tensor(input, "reshape")
+    shape = _shape_arg(shape, "reshape")
+    if shape == x.data.shape:
+        return x if not x._requires_grad else Reshape.apply(x, shape=shape)
+    n_infer = shape.count(-1)
+    known = int(np.prod([s for s in shape if s != -1])) if shape else 1
+    size = x.data.size
+    if n_infer > 1 or any(s < -1 for s in shape) or (
+            size != known if n_infer == 0 else (known == 0 or size % known)):
+        raise ValueError(f"reshape: shape {shape_str(shape)} is invalid for input of size "
+                         f"{size} (shape {shape_str(x.shape)})")
+    return Reshape.apply(x, shape=shape)
+
+
+@export
+def view(input, *shape):
+    return reshape(input, *shape)
+
+
+@export
+def view_as(input, other):
+    return reshape(input, other.shape)
+
+
+@export
+def reshape_as(input, other):
+    return reshape(input, other.shape)
+
+
+@export
+def flatten(input, start_dim=0, end_dim=-1):
+    x = as_tensor(input, "flatten")
+    if x.ndim == 0:
+        return reshape(x, (1,))
+    s = norm_dim(start_dim, x.ndim, "flatten")
+    e = norm_dim(end_dim, x.ndim, "flatten")
+    if s > e:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    shape = x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:]
+    return reshape(x, shape)
+
+
+@export
+def permute(input, *dims):
+    x = as_tensor(input, "permute")
+    dims = _shape_arg(dims, "permute")
+    nd = x.ndim
+    if len(dims) != nd:
+        raise ValueError(f"permute: dims {dims} must name each of the {nd} dims of a tensor "
+                         f"of shape {shape_str(x.shape)} once")
+    dims = tuple(norm_dim(d, nd, "permute") for d in dims)
+    if sorted(dims) != list(range(nd)):
+        raise ValueError(f"permute: dims {dims} is not a permutation of the {nd} dims of a "
+                         f"tensor of shape {shape_str(x.shape)}")
+    return Permute.apply(x, dims=dims)
+
+
+@export
+def transpose(input, dim0, dim1):
+    x = as_tensor(input, "transpose")
+    if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
+        return x
+    d0, d1 = norm_dim(dim0, x.ndim, "transpose"), norm_dim(dim1, x.ndim, "transpose")
+    dims = list(range(x.ndim))
+    dims[d0], dims[d1] = dims[d1], dims[d0]
+    return Permute.apply(x, dims=tuple(dims))
+
+
+@export
+def t(input):
+    x = as_tensor(input, "t")
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with <= 2 dims, got shape {shape_str(x.shape)}")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+@export
+def squeeze(input, dim=None):
+    x = as_tensor(input, "squeeze")
+    if dim is None:
+        shape = tuple(s for s in x.shape if s != 1)
+    else:
+        dims = dim if isinstance(dim, (tuple, list)) else (dim,)
+        dims = {norm_dim(d, x.ndim, "squeeze") for d in dims} if x.ndim else set()
+        shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
+    return reshape(x, shape)
+
+
+@export
+def unsqueeze(input, dim):
+    x = as_tensor(input, "unsqueeze")
+    d = norm_dim(dim, x.ndim + 1, "unsqueeze")
+    return Reshape.apply(x, shape=x.shape[:d] + (1,) + x.shape[d:])
+
+
+@export
+def expand(input, *sizes):
+    """Broadcast to a larger shape (-1 keeps a dim); a read-only view, as torch.expand."""
+    x = as_tensor(input, "expand")
+    sizes = _shape_arg(sizes, "expand")
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: the number of sizes {len(sizes)} must be at least the "
+                         f"number of dims {x.ndim} (shape {shape_str(x.shape)})")
+    shape = []
+    for i, s in enumerate(sizes):
+        old = x.shape[i - lead] if i >= lead else None
+        if s == -1:
+            if old is None:
+                raise ValueError(f"expand: -1 is not allowed in a new leading dim ({sizes})")
+            s = old
+        if old is not None and old != 1 and old != s:
+            raise ValueError(f"expand: the expanded size {s} must match the existing size {old} "
+                             f"at non-singleton dim {i}: shape {shape_str(x.shape)} to "
+                             f"{shape_str(sizes)}")
+        shape.append(s)
+    shape = tuple(shape)
+    if shape == x.data.shape:
+        return x
+    return Expand.apply(x, shape=shape)
+
+
+@export
+def broadcast_to(input, shape):
+    x = as_tensor(input, "broadcast_to")
+    shape = _shape_arg((shape,) if not isinstance(shape, (tuple, list)) else (shape,),
+                       "broadcast_to")
+    try:
+        np.broadcast_shapes(x.shape, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: shape {shape_str(x.shape)} cannot be broadcast to "
+                         f"{shape_str(shape)}") from None
+    return expand(x, shape)
+
+
+@export
+def expand_as(input, other):
+    return expand(input, other.shape)
+
+
+@export(method=False)
+def broadcast_tensors(*tensors):
+    ts = [as_tensor(t, "broadcast_tensors") for t in tensors]
+    try:
+        shape = np.broadcast_shapes(*[t.shape for t in ts])
+    except ValueError:
+        raise ValueError("broadcast_tensors: shapes " + ", ".join(shape_str(t.shape) for t in ts)
+                         + " cannot be broadcast together") from None
+    return tuple(expand(t, shape) for t in ts)
+
+
+# --- padding ---
+
+class Pad(Primitive):
+    """y = x padded (or cropped, for negative amounts) with a constant;  dx = gy cropped."""
+
+    __slots__ = ("widths", "value")
+    save_inputs = False
+
+    def __init__(self, widths, value):
+        self.widths, self.value = widths, value
+
+    def forward(self, x):
+        crop = tuple(slice(-lo if lo < 0 else 0, (hi if hi < 0 else None) or None)
+                     for lo, hi in self.widths)
+        x = x[crop]
+        grow = [(lo if lo > 0 else 0, hi if hi > 0 else 0) for lo, hi in self.widths]
+        if any(lo or hi for lo, hi in grow):
+            x = np.pad(x, grow, mode="constant", constant_values=self.value)
+        return np.array(x, copy=True) if not x.flags.owndata else x
+
+    def backward(self, gy):
+        return Pad.apply(gy, widths=tuple((-lo, -hi) for lo, hi in self.widths), value=0)
+
+
+@export(method=False)
+def pad(input, pad, value=0):  # noqa: A002
+    """Pad with a constant; pad = (left, right) for the last dim, then the one before, ...
+    as torch.nn.functional.pad (negative amounts crop)."""
+    x = as_tensor(input, "pad")
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice the "
+                         f"number of dims ({x.ndim}) of a tensor of shape {shape_str(x.shape)}")
+    widths = [(0, 0)] * x.ndim
+    for i in range(len(pad) // 2):
+        widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    for d, (lo, hi) in enumerate(widths):
+        if x.shape[d] + lo + hi < 0:
+            raise ValueError(f"pad: padding {(lo, hi)} would make dim {d} of a tensor of shape "
+                             f"{shape_str(x.shape)} negative")
+    return Pad.apply(x, widths=tuple(widths), value=value)
+

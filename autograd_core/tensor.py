@@ -1,0 +1,421 @@
+"""Tensor: an ndarray plus the graph bookkeeping autograd needs (no math here)."""
+
+import numpy as np
+
+from . import dtypes
+from . import grad_mode
+
+_new = object.__new__
+
+
+def _to_array(data, dtype, op="tensor"):
+    """data (number, nested list, ndarray, Tensor) -> a fresh ndarray of one of our dtypes."""
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        arr = np.array(data, dtype=dtype, copy=True)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"{op}: cannot make a tensor from {type(data).__name__}: {e}") from None
+    if dtype is None:
+        kind = arr.dtype.kind
+        if kind == "f":
+            arr = arr.astype(dtypes.get_default_dtype(), copy=False)
+        elif kind in "iu":
+            arr = arr.astype(np.int64, copy=False)
+        elif kind != "b":
+            raise TypeError(f"{op}: cannot make a tensor from data of numpy dtype {arr.dtype} "
+                            f"({type(data).__name__}); use numbers, bools or nested lists of them")
+    return arr
+
+
+def _wrap(y):
+    """The fast internal constructor: y must be an ndarray the new tensor may own."""
+    t = _new(Tensor)
+    t.data = y
+    t._requires_grad = False
+    t.grad_fn = None
+    t.grad = None
+    t._vc = None
+    t._base = None
+    t._hooks = None
+    t._retains_grad = False
+    return t
+
+
+class RemovableHandle:
+    """Returned by register_hook; .remove() takes the hook off again."""
+
+    __slots__ = ("_hooks", "_fn")
+
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it for reverse-mode autograd.
+
+    Args:
+        data: a number, nested list, numpy array or Tensor (always copied).
+        requires_grad: record ops on this tensor so that backward() fills its .grad.
+        dtype: ag.float32 (default for floats), ag.float64, ag.int64 or ag.bool.
+    """
+
+    __slots__ = ("data", "_requires_grad", "grad_fn", "grad", "_vc", "_base", "_hooks",
+                 "_retains_grad", "__weakref__")
+    __array_ufunc__ = None  # ndarray (op) Tensor defers to our reflected operators
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _to_array(data, dtypes.resolve(dtype))
+        self._requires_grad = False
+        self.grad_fn = None
+        self.grad = None
+        self._vc = None
+        self._base = None
+        self._hooks = None
+        self._retains_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    # --- attributes ---
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        value = bool(value)
+        if self.grad_fn is not None:
+            if not value:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to "
+                    "use a computed variable in a subgraph that doesn't require differentiation "
+                    "use var_no_grad = var.detach().")
+            return
+        if value and self.data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients "
+                               f"(this one is {self.data.dtype})")
+        self._requires_grad = value
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return "cpu"
+
+    @property
+    def _version(self):
+        return self._vc[0] if self._vc is not None else 0
+
+    def size(self, dim=None):
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_check_dim(dim, self.data.ndim, "size")]
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return self.data.size
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    @property
+    def T(self):  # noqa: N802
+        return self.permute(*range(self.data.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):  # noqa: N802
+        return self.transpose(-2, -1)
+
+    # --- conversion ---
+    def numpy(self):
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+                               "to Scalar")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.data.size} values is "
+                               "ambiguous")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.data.item())
+
+    def __format__(self, spec):
+        if self.data.ndim == 0:
+            return format(self.data.item(), spec)
+        return format(repr(self), spec)
+
+    def to(self, *args, dtype=None, **kwargs):
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, str) and a in ("cpu", "cpu:0"):
+                continue
+            elif a is not None:
+                dtype = a
+        if kwargs.get("device", "cpu") not in ("cpu", None):
+            raise RuntimeError(f"to: autograd_core runs on the CPU only, not {kwargs['device']}")
+        if dtype is None:
+            return self
+        return _ops.cast(self, dtypes.resolve(dtype))
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return str(self.dtype)
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def float(self):
+        return _ops.cast(self, dtypes.float32)
+
+    def double(self):
+        return _ops.cast(self, dtypes.float64)
+
+    def long(self):
+        return _ops.cast(self, dtypes.int64)
+
+    def bool(self):
+        return _ops.cast(self, dtypes.bool)
+
+    def cpu(self):
+        return self
+
+    def contiguous(self):
+        return self
+
+    # --- graph ---
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's .grad (see ag.grad for the rest)."""
+        from .engine import backward
+        backward((self,), None if gradient is None else (gradient,), retain_graph,
+                 create_graph, inputs)
+
+    def detach(self):
+        """A tensor sharing this one's data (and version counter) but not its graph."""
+        t = _wrap(self.data)
+        if self._vc is None:
+            self._vc = [0]
+        t._vc = self._vc
+        t._base = self if self._base is None else self._base
+        return t
+
+    def detach_(self):
+        if self._base is not None and self.grad_fn is not None:
+            raise RuntimeError("detach_: can't detach a view in place; use detach()")
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self):
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Call hook(grad) when this tensor's gradient is computed; a returned Tensor
+        replaces the gradient. Returns a handle whose .remove() unregisters it."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = []
+            hooks = self._hooks
+        else:
+            node = self.grad_fn
+            if node._pre_hooks is None:
+                node._pre_hooks = []
+            hooks = node._pre_hooks
+        hooks.append(hook)
+        return RemovableHandle(hooks, hook)
+
+    # --- printing ---
+    def __repr__(self):
+        d = self.data
+        body = np.array2string(d, separator=", ", prefix="tensor(",
+                               precision=4, suppress_small=False, threshold=1000)
+        extras = []
+        if d.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool) or d.size == 0:
+            extras.append(f"dtype={d.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+    # --- operators (the math lives in ops/) ---
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ops.pow(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _ops.setitem_(self, index, value)
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    # comparisons and logic: bool results, never part of the graph
+    def __eq__(self, other):
+        return _ops.eq(self, other)
+
+    def __ne__(self, other):
+        return _ops.ne(self, other)
+
+    def __lt__(self, other):
+        return _ops.lt(self, other)
+
+    def __le__(self, other):
+        return _ops.le(self, other)
+
+    def __gt__(self, other):
+        return _ops.gt(self, other)
+
+    def __ge__(self, other):
+        return _ops.ge(self, other)
+
+    def __invert__(self):
+        return _ops.logical_not(self)
+
+    def __and__(self, other):
+        return _ops.logical_and(self, other)
+
+    def __or__(self, other):
+        return _ops.logical_or(self, other)
+
+    def __xor__(self, other):
+        return _ops.logical_xor(self, other)
+
+    __hash__ = object.__hash__
+
+
+def _check_dim(dim, ndim, op):
+    """A dim (possibly negative) -> its non-negative index, or IndexError naming the op."""
+    n = max(ndim, 1)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: dim {dim} is out of range for a {ndim}-d tensor "
+                         f"(expected a dim in [{-n}, {n - 1}])")
+    return dim % n
+
+
+from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)

@@ -1,0 +1,1 @@
+"""Neural-network layers built from autograd_core primitives (in progress)."""

@@ -1,0 +1,1 @@
+"""Computation-graph drawing and training plots for autograd_core (in progress)."""
