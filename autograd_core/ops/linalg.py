@@ -20,6 +20,8 @@ class MatMul(Primitive):
     def backward(self, gy):
         a, b = self.inputs
         need = self.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # a dot product: gy is 0-d
+            return (gy * b if need[0] else None), (gy * a if need[1] else None)
         a2 = unsqueeze(a, 0) if a.ndim == 1 else a
         b2 = unsqueeze(b, -1) if b.ndim == 1 else b
         g = gy
