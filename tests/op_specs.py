@@ -140,7 +140,7 @@ def _draw_where(data):
 
 
 spec("where", _draw_where, lambda a, b, cond: ag.where(cond, a, b),
-     lambda T, a, b, cond: T.where(T.from_numpy(cond), a, b))
+     lambda T, a, b, cond: T.where(T.from_numpy(np.asarray(cond)), a, b))
 
 # --- reductions ---
 
@@ -184,9 +184,13 @@ def _draw_std(data):
 
 
 def _torch_prod(T, x, dim, keepdim):
-    dims = sorted(_all_dims(x, dim) if isinstance(_all_dims(x, dim), tuple) else (dim,))
+    """torch.prod takes one dim: reduce the dims one by one, the last first."""
+    if x.ndim == 0:
+        return T.prod(x)
+    dims = _all_dims(x, dim)
+    dims = sorted({d % x.ndim for d in (dims if isinstance(dims, tuple) else (dims,))})
     for d in reversed(dims):
-        x = T.prod(x, d, keepdim=keepdim) if x.ndim else x
+        x = T.prod(x, d, keepdim=keepdim)
     return x
 
 
@@ -285,7 +289,7 @@ def _draw_permute(data):
 
 
 spec("permute", _draw_permute, lambda x, dims: ag.permute(x, *dims),
-     lambda T, x, dims: x.permute(*dims))
+     lambda T, x, dims: x.permute(dims))
 
 
 def _draw_t(data):
