@@ -1,10 +1,12 @@
 """The backward pass: one iterative topological sort, then the chain rule node by node."""
 
+import gc
+
 import numpy as np
 
 from . import grad_mode
 from .ops.elementwise import cast
-from .ops.shape import sum_to
+from .ops.shape import _sum_to, sum_to
 from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state
@@ -60,12 +62,29 @@ def _accumulate(store, key, g):
     store[key] = g if prev is None else prev + g
 
 
+def _run_hooks(hooks, g, arrays):
+    """Tensor hooks see Tensors, whatever the pass runs on."""
+    t = _wrap(g) if arrays else g
+    for hook in hooks:
+        new = hook(t)
+        if new is not None:
+            t = new
+    return t.data if arrays else t
+
+
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None):
-    """The engine. Accumulates leaf gradients (returned as {leaf: grad}) and, for `capture`
-    (a dict node -> None of non-leaf inputs of ag.grad), the gradient reaching each node."""
+    """The engine. Returns ({leaf: grad}, [retained grads]) and fills `capture` (node -> grad
+    reaching it, for ag.grad's non-leaf inputs).
+
+    A first-order pass (create_graph=False) runs every backward on plain ndarrays; under
+    create_graph the same formulas run on Tensors and are recorded.
+    """
+    arrays = not create_graph
     pending = {}   # node -> gradient of its output
     leaves = {}    # leaf tensor -> gradient
     for out, g in zip(outputs, grad_outputs):
+        if arrays:
+            g = g.data
         if out.grad_fn is None:
             _accumulate(leaves, out, g)
         else:
@@ -74,16 +93,18 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     retained = []
     prev_mode = _grad.grad_enabled
     _grad.grad_enabled = create_graph
+    gc_was_on = gc.isenabled()
+    gc.disable()  # the walk makes many short-lived objects and no cycles: skip collections
+    # as in torch, inf and nan in gradients are values, not warnings (detect_anomaly finds them)
+    quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore")
+    quiet.__enter__()
     try:
         for node in order:
             gy = pending.pop(node, None)
             if gy is None:
                 continue
             if node._pre_hooks:
-                for hook in node._pre_hooks:
-                    new = hook(gy)
-                    if new is not None:
-                        gy = new
+                gy = _run_hooks(node._pre_hooks, gy, arrays)
             out = node._out()
             if out is not None and out._retains_grad:
                 retained.append((out, gy))
@@ -95,13 +116,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                 grads = (grads,)
             if _grad.anomaly:
                 _check_finite(node, grads)
-            for parent, g, (shape, dtype) in zip(node.parents, grads, node.in_meta):
+            for parent, g, shape in zip(node.parents, grads, node.in_shapes):
                 if g is None or parent is None:
                     continue
-                if g.data.shape != shape:
-                    g = sum_to(g, shape)
-                if g.data.dtype != dtype:
-                    g = cast(g, dtype)
+                if g.shape != shape:
+                    g = _sum_to(g, shape) if arrays else sum_to(g, shape)
                 if parent.__class__ is Tensor:
                     _accumulate(leaves, parent, g)
                 else:
@@ -109,22 +128,35 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             if not retain_graph:
                 node.release()
     finally:
+        quiet.__exit__(None, None, None)
         _grad.grad_enabled = prev_mode
+        if gc_was_on:
+            gc.enable()
+    if arrays:
+        leaves = {leaf: _wrap(g) for leaf, g in leaves.items()}
+        retained = [(out, _wrap(g)) for out, g in retained]
+        if capture:
+            for node, g in capture.items():
+                if g is not None:
+                    capture[node] = _wrap(g)
     for out, g in retained:
-        out.grad = g if create_graph else g.detach()
+        out.grad = g if create_graph or out.grad is None else out.grad + g
+        if not create_graph:
+            out.grad = out.grad.detach()
     return leaves, [g for _, g in retained]
 
 
 def _check_finite(node, grads):
     for i, g in enumerate(grads):
-        if g is not None and not np.all(np.isfinite(g.data)):
+        d = g.data if isinstance(g, Tensor) else g
+        if g is not None and not np.all(np.isfinite(d)):
             where = ""
             if node._trace is not None:
                 f = node._trace
                 where = f"\n  its forward ran at {f.filename}:{f.lineno}, in {f.name}"
                 if f.line:
                     where += f"\n    {f.line}"
-            bad = "nan" if np.any(np.isnan(g.data)) else "inf"
+            bad = "nan" if np.any(np.isnan(d)) else "inf"
             raise RuntimeError(f"Function '{node.name}' returned {bad} values in its {i}th "
                                f"output.{where}")
 

@@ -30,14 +30,19 @@ def _version(t):
 
 
 class Primitive:
-    """One application of an op: forward on ndarrays, backward on Tensors.
+    """One application of an op: forward on ndarrays, backward written once for both modes.
 
-    Subclasses set `save_inputs` (backward reads self.inputs), `save_output`
-    (backward reads self.output) and `is_view` (the output shares the input's memory).
+    backward(gy) reads `self.xs` (inputs), `self.y` (output) and `self.F` (functions such as
+    F.exp, F.sum, F.reshape). For a first-order backward the engine runs it on plain
+    ndarrays, which is fast; under create_graph it runs the very same formula on Tensors,
+    so it is recorded and can be differentiated again (any order).
+
+    Subclasses set `save_inputs` (backward reads the inputs), `save_output` (it reads the
+    output) and `is_view` (the output shares the input's memory).
     """
 
-    __slots__ = ("inputs", "parents", "needs_input_grad", "in_meta", "_out", "_y",
-                 "_versions", "_freed", "_trace", "_pre_hooks", "__weakref__")
+    __slots__ = ("inputs", "parents", "in_shapes", "_out", "_y", "_versions", "_freed",
+                 "_trace", "_pre_hooks", "__weakref__")
     save_inputs = True
     save_output = False
     is_view = False
@@ -51,7 +56,24 @@ class Primitive:
     @classmethod
     def apply(cls, *inputs, **params):
         node = cls(**params) if params else cls()
-        y = node.forward(*[t.data for t in inputs])
+        if len(inputs) == 1:
+            x = inputs[0]
+            y = node.forward(x.data)
+            record = x._requires_grad
+        else:
+            try:
+                y = node.forward(*[t.data for t in inputs])
+            except ValueError as e:
+                if "broadcast" not in str(e):
+                    raise
+                shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
+                raise ValueError(f"{node.op_name}: shapes {shapes} cannot be broadcast "
+                                 "together") from None
+            record = False
+            for t in inputs:
+                if t._requires_grad:
+                    record = True
+                    break
         if type(y) is not np.ndarray:
             y = np.asarray(y)
         out = _wrap(y)
@@ -61,27 +83,28 @@ class Primitive:
                 x._vc = [0]
             out._vc = x._vc
             out._base = x if x._base is None else x._base
-        if _grad.grad_enabled:
-            for t in inputs:
-                if t._requires_grad:
-                    node._attach(inputs, out)
-                    break
+        if record and _grad.grad_enabled:
+            node._attach(inputs, out)
         return out
 
     def _attach(self, inputs, out):
-        self.parents = tuple(t.grad_fn if t.grad_fn is not None
-                             else (t if t._requires_grad else None) for t in inputs)
-        self.needs_input_grad = tuple(t._requires_grad for t in inputs)
-        self.in_meta = tuple((t.data.shape, t.data.dtype) for t in inputs)
+        parents, shapes = [], []
+        for t in inputs:
+            parents.append(t.grad_fn if t.grad_fn is not None
+                           else (t if t._requires_grad else None))
+            shapes.append(t.data.shape)
+        self.parents = tuple(parents)
+        self.in_shapes = tuple(shapes)
         if self.save_inputs:
             self.inputs = inputs
-            self._versions = tuple(_version(t) for t in inputs)
+            self._versions = [t._vc[0] if t._vc is not None else 0 for t in inputs]
         else:
             self.inputs = None
+            self._versions = None
         if self.save_output:
             self._y = out.data
             out._vc = [0]
-            self._versions = (self._versions if self.save_inputs else ()) + (out._vc,)
+            self._versions = (self._versions or []) + [out._vc]
         self._freed = False
         self._pre_hooks = None
         self._trace = _user_frame() if _grad.anomaly else None
@@ -89,7 +112,28 @@ class Primitive:
         out.grad_fn = self
         out._requires_grad = True
 
-    # --- what backward reads ---
+    # --- what backward reads: ndarrays for a first-order pass, Tensors under create_graph ---
+    @property
+    def needs_input_grad(self):
+        return tuple(p is not None for p in self.parents)
+
+    @property
+    def F(self):  # noqa: N802  (reads like a namespace: F.exp, F.sum)
+        if _grad.grad_enabled:
+            from .ops import tensor_ops
+            return tensor_ops
+        return NUMPY_OPS
+
+    @property
+    def xs(self):
+        if _grad.grad_enabled:
+            return self.inputs
+        return tuple(t.data for t in self.inputs)
+
+    @property
+    def y(self):
+        return self.output if _grad.grad_enabled else self._y
+
     @property
     def output(self):
         """The op's output as a Tensor in the graph (rebuilt if the user dropped it)."""
@@ -135,6 +179,11 @@ class Primitive:
         return type(self).__name__ + "Backward"
 
     @property
+    def op_name(self):
+        """The public op's name, for error messages."""
+        return type(self).__name__.lower()
+
+    @property
     def next_functions(self):
         out = []
         for p in self.parents:
@@ -158,6 +207,64 @@ class Primitive:
 
     def __repr__(self):
         return f"<{self.name} object at {id(self):#x}>"
+
+
+class _NumpyOps:
+    """The functions backward formulas call, on ndarrays (a first-order pass)."""
+
+    cos = staticmethod(np.cos)
+    sin = staticmethod(np.sin)
+    log = staticmethod(np.log)
+    matmul = staticmethod(np.matmul)
+    reshape = staticmethod(np.reshape)
+    expand = staticmethod(np.broadcast_to)
+    permute = staticmethod(np.transpose)
+    unsqueeze = staticmethod(np.expand_dims)
+    squeeze = staticmethod(np.squeeze)
+    where = staticmethod(np.where)
+
+    @staticmethod
+    def exp(x):
+        with np.errstate(over="ignore", under="ignore"):
+            return np.exp(x)
+
+    @staticmethod
+    def exp_nonpositive(z):
+        """exp of z <= 0 (softmax weights), flushing what would underflow to exactly 0."""
+        out = np.zeros_like(z)
+        return np.exp(z, out=out, where=z > _EXP_FLOOR.get(z.dtype, -43.0))
+
+    @staticmethod
+    def sum(x, dim=None, keepdim=False):
+        return np.sum(x, axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def mT(x):  # noqa: N802
+        return np.swapaxes(x, -1, -2)
+
+    @staticmethod
+    def einsum(eq, *xs):
+        return np.einsum(eq, *xs, optimize=len(xs) > 2)
+
+    @staticmethod
+    def const(array, dtype):
+        """A constant (mask, share, identity): bool arrays multiply as they are."""
+        return array if array.dtype == np.bool_ else array.astype(dtype, copy=False)
+
+    @staticmethod
+    def cast(x, dtype):
+        return x.astype(dtype, copy=False)
+
+    @staticmethod
+    def apply(prim, *xs, **params):
+        """Another primitive's forward (a backward that is itself an op: GetItem/IndexAdd)."""
+        return prim(**params).forward(*xs)
+
+
+NUMPY_OPS = _NumpyOps()
+# Below these, exp(z) is taken as 0: products of two such values stay normal numbers,
+# so softmax-like ops never underflow (or warn) in forward or backward.
+_EXP_FLOOR = {np.dtype(np.float32): -43.0, np.dtype(np.float64): -354.0}
 
 
 class AccumulateGrad:
@@ -197,7 +304,8 @@ def _user_frame():
 class FunctionCtx(Primitive):
     """The node of a user Function application; it is also the `ctx` its methods get."""
 
-    __slots__ = ("_fn", "_saved", "_dict", "_tensor_pos", "_n_args", "materialize_grads")
+    __slots__ = ("_fn", "_saved", "_dict", "_tensor_pos", "_n_args", "_needs",
+                 "materialize_grads", "in_dtypes")
     save_inputs = False
     save_output = False
 
@@ -251,6 +359,10 @@ class FunctionCtx(Primitive):
     def name(self):
         return self._fn.__name__ + "Backward"
 
+    @property
+    def needs_input_grad(self):
+        return self._needs
+
     def check_saved(self):
         pass  # saved_tensors checks, when the user's backward reads them
 
@@ -260,6 +372,9 @@ class FunctionCtx(Primitive):
             self._freed = True
 
     def backward(self, gy):
+        arrays = not _grad.grad_enabled  # a first-order pass hands us ndarrays: the user
+        if arrays:                       # writes backward with Tensors, so wrap and unwrap
+            gy = _wrap(gy)
         grads = self._fn.backward(self, gy)
         if not isinstance(grads, tuple):
             grads = (grads,)
@@ -271,17 +386,21 @@ class FunctionCtx(Primitive):
         for pos in self._tensor_pos:
             g = grads[pos]
             if g is not None and not isinstance(g, Tensor):
-                g = Tensor(g, dtype=self.in_meta[len(out)][1])
+                g = Tensor(g, dtype=self.in_dtypes[len(out)])
             out.append(g)
         for i, g in enumerate(out):
             if g is None:
                 continue
-            shape = self.in_meta[i][0]
+            shape = self.in_shapes[i]
             if g.shape != shape and not _sums_to(g.shape, shape):
                 raise RuntimeError(
                     f"function {self.name} returned an invalid gradient at index "
                     f"{self._tensor_pos[i]}: got shape {tuple(g.shape)} but expected shape "
                     f"compatible with {tuple(shape)}")
+            if g.dtype != self.in_dtypes[i]:
+                out[i] = g = g.to(self.in_dtypes[i])
+        if arrays:
+            return tuple(None if g is None else g.data for g in out)
         return tuple(out)
 
 
@@ -320,7 +439,8 @@ class Function:
         tensor_pos = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
         ctx._tensor_pos = tensor_pos
         tensors = tuple(args[i] for i in tensor_pos)
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx._needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        ctx.in_dtypes = tuple(t.dtype for t in tensors)
         with grad_mode.no_grad():
             out = cls.forward(ctx, *args)
         if isinstance(out, (tuple, list)):
@@ -333,7 +453,5 @@ class Function:
         if out.grad_fn is not None or out._base is not None or any(out is t for t in tensors):
             out = _wrap(out.data)  # a fresh output object, so the graph is ours alone
         if _grad.grad_enabled and any(t.requires_grad for t in tensors):
-            needs = ctx.needs_input_grad
             ctx._attach(tensors, out)
-            ctx.needs_input_grad = needs  # one flag per forward argument, as in torch
         return out

@@ -257,7 +257,7 @@ def _draw_reshape(data):
 spec("reshape", _draw_reshape, lambda x, target: ag.reshape(x, target),
      lambda T, x, target: T.reshape(x, target))
 spec("view", _draw_reshape, lambda x, target: x.view(*target),
-     lambda T, x, target: x.reshape(*target))
+     lambda T, x, target: x.reshape(target))
 
 
 def _draw_flatten(data):

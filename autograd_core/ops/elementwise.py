@@ -2,19 +2,11 @@
 
 import numpy as np
 
-from ..function import Primitive, export
+from ..function import NUMPY_OPS, Primitive, export
 from ..grad_mode import no_grad
 from ._common import Tensor, _wrap, as_tensor, binary, const, floating
 
-# Limits below which exp(z), z <= 0, is taken as exactly 0: products of two such values
-# stay normal numbers, so nothing underflows (or warns) in forward or backward.
-_EXP_FLOOR = {np.dtype(np.float32): -43.0, np.dtype(np.float64): -354.0}
-
-
-def exp_nonpositive(z):
-    """exp(z) for z <= 0 without underflow: values below the floor become 0."""
-    out = np.zeros_like(z)
-    return np.exp(z, out=out, where=z > _EXP_FLOOR.get(z.dtype, -43.0))
+exp_nonpositive = NUMPY_OPS.exp_nonpositive  # exp(z <= 0) that never underflows
 
 
 # --- arithmetic ---
@@ -42,7 +34,7 @@ class Sub(Primitive):
         return a - b
 
     def backward(self, gy):
-        return gy, (-gy if self.needs_input_grad[1] else None)
+        return gy, (-gy if self.parents[1] is not None else None)
 
 
 class Mul(Primitive):
@@ -54,9 +46,9 @@ class Mul(Primitive):
         return a * b
 
     def backward(self, gy):
-        a, b = self.inputs
-        need = self.needs_input_grad
-        return (gy * b if need[0] else None), (gy * a if need[1] else None)
+        a, b = self.xs
+        pa, pb = self.parents
+        return (gy * b if pa is not None else None), (gy * a if pb is not None else None)
 
 
 class Div(Primitive):
@@ -69,10 +61,10 @@ class Div(Primitive):
             return a / b
 
     def backward(self, gy):
-        a, b = self.inputs
-        need = self.needs_input_grad
-        ga = gy / b if need[0] else None
-        gb = -(gy * a) / (b * b) if need[1] else None
+        a, b = self.xs
+        pa, pb = self.parents
+        ga = gy / b if pa is not None else None
+        gb = -(gy * a) / (b * b) if pb is not None else None
         return ga, gb
 
 
@@ -100,15 +92,16 @@ class Pow(Primitive):
             return np.power(a, b)
 
     def backward(self, gy):
-        a, b = self.inputs
-        need = self.needs_input_grad
+        a, b = self.xs
+        F = self.F
         ga = gb = None
-        if need[0]:
+        if self.parents[0] is not None:
             ga = gy * b * a ** (b - 1)
-        if need[1]:
+        if self.parents[1] is not None:
             # torch's convention: no gradient to the exponent where a == 0 and b >= 0
-            zero = (a.data == 0) & (b.data >= 0)
-            gb = where(zero, 0.0, gy * self.output * log(where(zero, 1.0, a)))
+            ad, bd = self.inputs[0].data, self.inputs[1].data
+            zero = (ad == 0) & (bd >= 0)
+            gb = F.where(zero, 0.0, gy * self.y * F.log(F.where(zero, 1.0, a)))
         return ga, gb
 
 
@@ -124,7 +117,7 @@ class Exp(Primitive):
             return np.exp(x)
 
     def backward(self, gy):
-        return gy * self.output
+        return gy * self.y
 
 
 class Log(Primitive):
@@ -137,7 +130,7 @@ class Log(Primitive):
             return np.log(x)
 
     def backward(self, gy):
-        return gy / self.inputs[0]
+        return gy / self.xs[0]
 
 
 class Sqrt(Primitive):
@@ -152,7 +145,7 @@ class Sqrt(Primitive):
             return np.sqrt(x)
 
     def backward(self, gy):
-        return gy / (2 * self.output)
+        return gy / (2 * self.y)
 
 
 class Sin(Primitive):
@@ -164,7 +157,7 @@ class Sin(Primitive):
         return np.sin(x)
 
     def backward(self, gy):
-        return gy * cos(self.inputs[0])
+        return gy * self.F.cos(self.xs[0])
 
 
 class Cos(Primitive):
@@ -176,7 +169,7 @@ class Cos(Primitive):
         return np.cos(x)
 
     def backward(self, gy):
-        return -(gy * sin(self.inputs[0]))
+        return -(gy * self.F.sin(self.xs[0]))
 
 
 class Tanh(Primitive):
@@ -190,7 +183,7 @@ class Tanh(Primitive):
         return np.tanh(x)
 
     def backward(self, gy):
-        y = self.output
+        y = self.y
         return gy * (1 - y * y)
 
 
@@ -209,7 +202,7 @@ class Sigmoid(Primitive):
         return y
 
     def backward(self, gy):
-        y = self.output
+        y = self.y
         return gy * y * (1 - y)
 
 
@@ -224,7 +217,7 @@ class Relu(Primitive):
         return np.maximum(x, 0)
 
     def backward(self, gy):
-        return gy * const(self._y > 0, gy.dtype)
+        return gy * self.F.const(self._y > 0, gy.dtype)
 
 
 class Abs(Primitive):
@@ -236,7 +229,7 @@ class Abs(Primitive):
         return np.abs(x)
 
     def backward(self, gy):
-        return gy * const(np.sign(self.inputs[0].data), gy.dtype)
+        return gy * self.F.const(np.sign(self.inputs[0].data), gy.dtype)
 
 
 class Clamp(Primitive):
@@ -257,7 +250,7 @@ class Clamp(Primitive):
             inside &= x >= self.lo
         if self.hi is not None:
             inside &= x <= self.hi
-        return gy * const(inside, gy.dtype)
+        return gy * self.F.const(inside, gy.dtype)
 
 
 class Where(Primitive):
@@ -270,12 +263,16 @@ class Where(Primitive):
         self.cond = cond
 
     def forward(self, a, b):
-        return np.where(self.cond, a, b)
+        y = np.where(self.cond, a, b)
+        if self.cond.shape != y.shape:  # backward needs the mask at the output's shape
+            self.cond = np.broadcast_to(self.cond, y.shape)
+        return y
 
     def backward(self, gy):
-        need = self.needs_input_grad
-        c = const(self.cond, gy.dtype)
-        return (gy * c if need[0] else None), (gy * (1 - c) if need[1] else None)
+        pa, pb = self.parents
+        F = self.F
+        return (gy * F.const(self.cond, gy.dtype) if pa is not None else None,
+                gy * F.const(~self.cond, gy.dtype) if pb is not None else None)
 
 
 class Maximum(Primitive):
@@ -305,25 +302,27 @@ class Minimum(Primitive):
 def _split_by(node, gy, wins):
     a, b = node.inputs[0].data, node.inputs[1].data
     share = np.where(wins(a, b), 1.0, np.where(a == b, 0.5, 0.0)).astype(gy.dtype)
-    need = node.needs_input_grad
-    return ((gy * const(share, gy.dtype) if need[0] else None),
-            (gy * const(1 - share, gy.dtype) if need[1] else None))
+    pa, pb = node.parents
+    F = node.F
+    return ((gy * F.const(share, gy.dtype) if pa is not None else None),
+            (gy * F.const(1 - share, gy.dtype) if pb is not None else None))
 
 
 class Cast(Primitive):
-    """y = x as another dtype;  dy/dx = 1 (cast back)."""
+    """y = x as another dtype;  dy/dx = 1 (cast back to x's dtype)."""
 
-    __slots__ = ("dtype",)
+    __slots__ = ("dtype", "in_dtype")
     save_inputs = False
 
     def __init__(self, dtype):
         self.dtype = dtype
 
     def forward(self, x):
+        self.in_dtype = x.dtype
         return x.astype(self.dtype)
 
     def backward(self, gy):
-        return gy  # the engine casts it to the input's dtype
+        return self.F.cast(gy, self.in_dtype)
 
 
 class Clone(Primitive):

@@ -10,8 +10,8 @@ from ..function import Primitive
 from ..random import generator
 from ..tensor import Tensor, _wrap
 from ._common import as_tensor, const, shape_str
-from .elementwise import add, cast, clamp, div, mul, sub
-from .shape import _norm_index, expand, getitem, reshape, sum_to
+from .elementwise import add, cast, clamp, div, mul, sub, where
+from .shape import _norm_index
 
 _grad = grad_mode.state
 
@@ -163,15 +163,20 @@ def copy_(self, src):
     except ValueError:
         raise ValueError(f"copy_: source of shape {shape_str(src.shape)} cannot be broadcast to "
                          f"the destination shape {shape_str(self.shape)}") from None
-    return _apply(self, "copy_", lambda a, s: cast(expand(s, a.shape), a.dtype)
-                  if s.dtype != a.dtype else expand(s, a.shape), src)
+    return _apply(self, "copy_", lambda a, s: _overwrite(a, cast(s, a.dtype)), src)
+
+
+def _overwrite(old, new):
+    """new in old's shape, with the old value still in the graph (a zero gradient), as
+    torch's copy_/fill_/zero_ on a tensor that requires grad."""
+    return where(np.zeros(old.shape, dtype=bool), old, new)
 
 
 def _fill(self, op, make):
     _check_leaf(self, op)
     value = make()
     if _grad.grad_enabled and self._requires_grad:
-        return _apply(self, op, lambda a: const(np.broadcast_to(value, a.shape), a.dtype))
+        return _apply(self, op, lambda a: _overwrite(a, const(np.asarray(value), a.dtype)))
     _write(self, value, op)
     _bump(self)
     return self
@@ -217,17 +222,17 @@ class IndexPut(Primitive):
         return y
 
     def backward(self, gy):
+        F = self.F
         gx = gv = None
-        if self.needs_input_grad[0]:
-            keep = np.ones(gy.shape, dtype=gy.dtype)
-            keep[self.index] = 0
-            gx = gy * const(keep, gy.dtype)
-        if self.needs_input_grad[1]:
-            gv = getitem(gy, self.index)
-            vshape = self.in_meta[1][0]
-            if gv.shape != vshape:
-                n = int(np.prod(vshape))
-                gv = reshape(gv, vshape) if gv.data.size == n else sum_to(gv, vshape)
+        if self.parents[0] is not None:
+            keep = np.ones(gy.shape, dtype=bool)
+            keep[self.index] = False
+            gx = gy * F.const(keep, gy.dtype)
+        if self.parents[1] is not None:
+            gv = gy[self.index]
+            vshape = self.in_shapes[1]
+            if gv.shape != vshape and int(np.prod(vshape)) == int(np.prod(gv.shape)):
+                gv = F.reshape(gv, vshape)  # the engine sums any broadcast dims away
         return gx, gv
 
 

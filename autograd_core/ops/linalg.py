@@ -5,8 +5,8 @@ import string
 import numpy as np
 
 from ..function import Primitive, export
-from ._common import as_tensor, binary, const, shape_str
-from .shape import expand, reshape, squeeze, unsqueeze
+from ._common import as_tensor, binary, shape_str
+from .shape import expand
 
 
 class MatMul(Primitive):
@@ -18,26 +18,27 @@ class MatMul(Primitive):
         return np.matmul(a, b)
 
     def backward(self, gy):
-        a, b = self.inputs
-        need = self.needs_input_grad
+        a, b = self.xs
+        F = self.F
+        need_a, need_b = (p is not None for p in self.parents)
         if a.ndim == 1 and b.ndim == 1:  # a dot product: gy is 0-d
-            return (gy * b if need[0] else None), (gy * a if need[1] else None)
-        a2 = unsqueeze(a, 0) if a.ndim == 1 else a
-        b2 = unsqueeze(b, -1) if b.ndim == 1 else b
+            return (gy * b if need_a else None), (gy * a if need_b else None)
+        a2 = F.unsqueeze(a, 0) if a.ndim == 1 else a
+        b2 = F.unsqueeze(b, -1) if b.ndim == 1 else b
         g = gy
         if a.ndim == 1:
-            g = unsqueeze(g, -2)
+            g = F.unsqueeze(g, -2)
         if b.ndim == 1:
-            g = unsqueeze(g, -1)
+            g = F.unsqueeze(g, -1)
         ga = gb = None
-        if need[0]:
-            ga = matmul(g, b2.mT)
+        if need_a:
+            ga = F.matmul(g, F.mT(b2))
             if a.ndim == 1:
-                ga = squeeze(ga, -2)
-        if need[1]:
-            gb = matmul(a2.mT, g)
+                ga = F.squeeze(ga, -2)
+        if need_b:
+            gb = F.matmul(F.mT(a2), g)
             if b.ndim == 1:
-                gb = squeeze(gb, -1)
+                gb = F.squeeze(gb, -1)
         return ga, gb
 
 
@@ -100,14 +101,12 @@ class Einsum(Primitive):
         return np.einsum(eq, *xs, optimize=len(xs) > 2)
 
     def backward(self, gy):
-        xs = self.inputs
-        grads = []
-        for i, need in enumerate(self.needs_input_grad):
-            grads.append(_einsum_grad(self.ins, self.out, xs, i, gy) if need else None)
-        return tuple(grads)
+        xs, F = self.xs, self.F
+        return tuple(_einsum_grad(F, self.ins, self.out, xs, i, gy) if p is not None else None
+                     for i, p in enumerate(self.parents))
 
 
-def _einsum_grad(ins, out, xs, i, gy):
+def _einsum_grad(F, ins, out, xs, i, gy):
     """d(einsum)/d(operand i), contracted with gy, as another einsum (differentiable)."""
     target = ins[i]
     sizes = {}
@@ -130,15 +129,15 @@ def _einsum_grad(ins, out, xs, i, gy):
     keep = "".join(c for c in dict.fromkeys(target) if c in available)
     operands = [gy] + [x for _, x in others]
     subs = [out] + [s for s, _ in others]
-    g = einsum(",".join(subs) + "->" + keep, *operands) if subs else gy
+    g = F.einsum(",".join(subs) + "->" + keep, *operands)
     # letters only in operand i were summed away: broadcast the gradient over them
     full = "".join(dict.fromkeys(target))
     if keep != full:
-        g = reshape(g, tuple(sizes[c] if c in keep else 1 for c in full))
-        g = expand(g, tuple(sizes[c] for c in full))
+        g = F.reshape(g, tuple(sizes[c] if c in keep else 1 for c in full))
+        g = F.expand(g, tuple(sizes[c] for c in full))
     if ties:
-        eyes = [const(np.eye(sizes[c], dtype=gy.dtype), gy.dtype) for c, _ in ties]
-        g = einsum(",".join([full] + [c + d for c, d in ties]) + "->" + renamed, g, *eyes)
+        eyes = [F.const(np.eye(sizes[c], dtype=gy.dtype), gy.dtype) for c, _ in ties]
+        g = F.einsum(",".join([full] + [c + d for c, d in ties]) + "->" + renamed, g, *eyes)
     return g
 
 

@@ -5,9 +5,9 @@ from collections import namedtuple
 import numpy as np
 
 from ..function import Primitive, export
-from ._common import Tensor, _wrap, as_tensor, const, floating, norm_dim, norm_dims
-from .elementwise import exp, exp_nonpositive, maximum, minimum, sqrt
-from .shape import expand, reshape
+from ._common import Tensor, _wrap, as_tensor, floating, norm_dim, norm_dims
+from .elementwise import exp_nonpositive, maximum, minimum, sqrt
+from .shape import reshape
 
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
@@ -17,12 +17,12 @@ def _kept_shape(shape, dims):
     return tuple(1 if i in dims else s for i, s in enumerate(shape))
 
 
-def _unreduce(gy, in_shape, dims):
-    """Broadcast a reduced gradient back over the reduced dims (differentiable)."""
+def _unreduce(F, gy, in_shape, dims):
+    """Broadcast a reduced gradient back over the reduced dims."""
     kept = _kept_shape(in_shape, dims)
     if gy.shape != kept:
-        gy = reshape(gy, kept)
-    return expand(gy, in_shape)
+        gy = F.reshape(gy, kept)
+    return F.expand(gy, in_shape)
 
 
 def _dims(input, dim, op):
@@ -44,7 +44,7 @@ class Sum(Primitive):
         return np.sum(x, axis=self.dims, keepdims=self.keepdim)
 
     def backward(self, gy):
-        return _unreduce(gy, self.in_meta[0][0], self.dims)
+        return _unreduce(self.F, gy, self.in_shapes[0], self.dims)
 
 
 class Prod(Primitive):
@@ -60,14 +60,15 @@ class Prod(Primitive):
         return np.prod(x, axis=self.dims, keepdims=self.keepdim)
 
     def backward(self, gy):
-        x = self.inputs[0]
-        shape = x.shape
-        g = _unreduce(gy, shape, self.dims)
-        if np.all(x.data != 0):
-            return g * _unreduce(self.output, shape, self.dims) / x
+        F = self.F
+        x = self.xs[0]
+        shape = self.in_shapes[0]
+        g = _unreduce(F, gy, shape, self.dims)
+        if np.all(self.inputs[0].data != 0):
+            return g * _unreduce(F, self.y, shape, self.dims) / x
         # zeros: the product of the others, by exclusive cumulative products (first order)
-        others = _prod_of_others(x.data, self.dims)
-        return g * const(others, x.dtype)
+        others = _prod_of_others(self.inputs[0].data, self.dims)
+        return g * F.const(others, gy.dtype)
 
 
 def _prod_of_others(x, dims):
@@ -98,7 +99,8 @@ class MaxAll(Primitive):
         f = np.min if self.is_min else np.max
         hit = x == f(x, axis=self.dims, keepdims=True)
         share = hit / np.sum(hit, axis=self.dims, keepdims=True)
-        return _unreduce(gy, x.shape, self.dims) * const(share, gy.dtype)
+        F = self.F
+        return _unreduce(F, gy, x.shape, self.dims) * F.const(share, gy.dtype)
 
     @property
     def name(self):
@@ -122,10 +124,11 @@ class MaxDim(Primitive):
         return y if self.keepdim else np.squeeze(y, axis=self.dim)
 
     def backward(self, gy):
-        shape = self.in_meta[0][0]
+        shape = self.in_shapes[0]
         onehot = np.arange(shape[self.dim]).reshape(
             [-1 if i == self.dim else 1 for i in range(len(shape))]) == self.indices
-        return _unreduce(gy, shape, (self.dim,)) * const(onehot, gy.dtype)
+        F = self.F
+        return _unreduce(F, gy, shape, (self.dim,)) * F.const(onehot, gy.dtype)
 
     @property
     def name(self):
@@ -148,9 +151,10 @@ class LogSumExp(Primitive):
         return y if self.keepdim else np.squeeze(y, axis=self.dims)
 
     def backward(self, gy):
-        x = self.inputs[0]
-        y = _unreduce(self.output, x.shape, self.dims)
-        return _unreduce(gy, x.shape, self.dims) * exp(x - y)
+        F = self.F
+        x, shape = self.xs[0], self.in_shapes[0]
+        y = _unreduce(F, self.y, shape, self.dims)
+        return _unreduce(F, gy, shape, self.dims) * F.exp_nonpositive(x - y)
 
 
 def _finite_max(x, dims):
@@ -179,8 +183,8 @@ class Softmax(Primitive):
         return e
 
     def backward(self, gy):
-        y = self.output
-        return y * (gy - (gy * y).sum(self.dim, keepdim=True))
+        y = self.y
+        return y * (gy - self.F.sum(gy * y, self.dim, keepdim=True))
 
 
 class LogSoftmax(Primitive):
@@ -200,7 +204,8 @@ class LogSoftmax(Primitive):
         return z
 
     def backward(self, gy):
-        return gy - exp(self.output) * gy.sum(self.dim, keepdim=True)
+        F = self.F
+        return gy - F.exp_nonpositive(self.y) * F.sum(gy, self.dim, keepdim=True)
 
 
 # --- public functions ---
@@ -309,8 +314,12 @@ def argmin(input, dim=None, keepdim=False):
 @export
 def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     """Variance over dim; correction (default 1, or 0 when unbiased=False) as in torch."""
-    x = floating(input, "var")
-    dims = _dims(x, dim, "var")
+    return _var(input, dim, unbiased, keepdim, correction, "var")
+
+
+def _var(input, dim, unbiased, keepdim, correction, op):
+    x = floating(input, op)
+    dims = _dims(x, dim, op)
     n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
     ddof = (1 if unbiased else 0) if correction is None else correction
     diff = x - mean(x, dims, keepdim=True)
@@ -323,7 +332,7 @@ def max_(a, b):
 
 @export
 def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
 
 
 @export

@@ -22,7 +22,7 @@ class Reshape(Primitive):
         return x.reshape(self.shape)
 
     def backward(self, gy):
-        return reshape(gy, self.in_meta[0][0])
+        return self.F.reshape(gy, self.in_shapes[0])
 
 
 class Permute(Primitive):
@@ -39,7 +39,7 @@ class Permute(Primitive):
         return np.transpose(x, self.dims)
 
     def backward(self, gy):
-        return permute(gy, tuple(np.argsort(self.dims)))
+        return self.F.permute(gy, tuple(np.argsort(self.dims)))
 
 
 class Expand(Primitive):
@@ -72,7 +72,7 @@ class SumTo(Primitive):
         return _sum_to(x, self.shape)
 
     def backward(self, gy):
-        return expand(gy, self.in_meta[0][0])
+        return self.F.expand(gy, self.in_shapes[0])
 
 
 def _sum_to(x, shape):
@@ -132,8 +132,8 @@ class GetItem(Primitive):
             raise IndexError(f"getitem: {msg} (tensor of shape {shape_str(x.shape)})") from None
 
     def backward(self, gy):
-        return IndexAdd.apply(gy, index=self.index, advanced=self.advanced,
-                              shape=self.in_meta[0][0])
+        return self.F.apply(IndexAdd, gy, index=self.index, advanced=self.advanced,
+                            shape=self.in_shapes[0])
 
 
 class IndexAdd(Primitive):
@@ -154,7 +154,7 @@ class IndexAdd(Primitive):
         return out
 
     def backward(self, gy):
-        return GetItem.apply(gy, index=self.index, advanced=self.advanced)
+        return self.F.apply(GetItem, gy, index=self.index, advanced=self.advanced)
 
 
 class GetItemView(GetItem):
@@ -198,9 +198,9 @@ class Cat(Primitive):
     def backward(self, gy):
         grads, start = [], 0
         lead = (slice(None),) * self.dim
-        for need, (shape, _) in zip(self.needs_input_grad, self.in_meta):
+        for parent, shape in zip(self.parents, self.in_shapes):
             stop = start + shape[self.dim]
-            grads.append(gy[lead + (slice(start, stop),)] if need else None)
+            grads.append(gy[lead + (slice(start, stop),)] if parent is not None else None)
             start = stop
         return tuple(grads)
 
@@ -484,7 +484,7 @@ class Pad(Primitive):
         return np.array(x, copy=True) if not x.flags.owndata else x
 
     def backward(self, gy):
-        return Pad.apply(gy, widths=tuple((-lo, -hi) for lo, hi in self.widths), value=0)
+        return self.F.apply(Pad, gy, widths=tuple((-lo, -hi) for lo, hi in self.widths), value=0)
 
 
 @export(method=False)
