@@ -1,4 +1,4 @@
-"""The backward pass: one iterative topological sort, then the chain rule node by node."""
+"""The backward pass: dependency counts over the graph, then the chain rule node by node."""
 
 import gc
 
@@ -7,25 +7,10 @@ import numpy as np
 from . import grad_mode
 from .ops.elementwise import cast
 from .ops.shape import _sum_to, sum_to
-from .tensor import Tensor, _wrap
+from .function import EPOCH
+from .tensor import RETAINS, Tensor, _wrap
 
 _grad = grad_mode.state
-
-
-def _toposort(roots):
-    """Nodes reachable from roots, consumers before producers (explicit stack: no recursion)."""
-    order, seen = [], set()
-    stack = [(r, False) for r in roots]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in node.parents
-                         if p is not None and p.__class__ is not Tensor and p not in seen)
-    return order[::-1]
 
 
 def _check_outputs(outputs, grad_outputs, op):
@@ -72,12 +57,31 @@ def _run_hooks(hooks, g, arrays):
     return t.data if arrays else t
 
 
+def _dependencies(roots):
+    """For each node reachable from roots, how many of its consumers will send it a grad."""
+    deps = dict.fromkeys(roots, 0)
+    stack = list(deps)
+    while stack:
+        for p in stack.pop().parents:
+            if p is None or p.__class__ is Tensor:
+                continue
+            n = deps.get(p)
+            if n is None:
+                deps[p] = 1
+                stack.append(p)
+            else:
+                deps[p] = n + 1
+    return deps
+
+
 def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     """The engine. Returns ({leaf: grad}, [retained grads]) and fills `capture` (node -> grad
     reaching it, for ag.grad's non-leaf inputs).
 
-    A first-order pass (create_graph=False) runs every backward on plain ndarrays; under
-    create_graph the same formulas run on Tensors and are recorded.
+    Nodes run once all their consumers have sent their gradient (dependency counting, as
+    torch's engine; no recursion). A first-order pass (create_graph=False) runs every
+    backward on plain ndarrays; under create_graph the same formulas run on Tensors and
+    are recorded.
     """
     arrays = not create_graph
     pending = {}   # node -> gradient of its output
@@ -89,8 +93,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             _accumulate(leaves, out, g)
         else:
             _accumulate(pending, out.grad_fn, g)
-    order = _toposort([o.grad_fn for o in outputs if o.grad_fn is not None])
+    deps = _dependencies([o.grad_fn for o in outputs if o.grad_fn is not None])
+    ready = [node for node, n in deps.items() if n == 0]
     retained = []
+    watch_outputs = RETAINS[0] > 0  # only then can a node's output want its .grad
+    anomaly = _grad.anomaly
+    epoch = EPOCH
     prev_mode = _grad.grad_enabled
     _grad.grad_enabled = create_graph
     gc_was_on = gc.isenabled()
@@ -99,33 +107,45 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore")
     quiet.__enter__()
     try:
-        for node in order:
+        while ready:
+            node = ready.pop()
             gy = pending.pop(node, None)
-            if gy is None:
-                continue
-            if node._pre_hooks:
-                gy = _run_hooks(node._pre_hooks, gy, arrays)
-            out = node._out()
-            if out is not None and out._retains_grad:
-                retained.append((out, gy))
-            if capture is not None and node in capture:
-                capture[node] = gy
-            node.check_saved()
-            grads = node.backward(gy)
-            if grads.__class__ is not tuple:
-                grads = (grads,)
-            if _grad.anomaly:
-                _check_finite(node, grads)
+            if gy is not None:
+                if node._extra is not None and node._extra.hooks:
+                    gy = _run_hooks(node._extra.hooks, gy, arrays)
+                if watch_outputs:
+                    out = node._out()
+                    if out is not None and out._retains_grad:
+                        retained.append((out, gy))
+                if capture is not None and node in capture:
+                    capture[node] = gy
+                e = node._epoch
+                if e is not None and e != epoch[0]:
+                    node.check_saved()
+                grads = node.backward(gy)
+                if grads.__class__ is not tuple:
+                    grads = (grads,)
+                if anomaly:
+                    _check_finite(node, grads)
+            else:
+                grads = (None,) * len(node.parents)
             for parent, g, shape in zip(node.parents, grads, node.in_shapes):
-                if g is None or parent is None:
+                if parent is None:
+                    continue
+                is_leaf = parent.__class__ is Tensor
+                if not is_leaf:
+                    n = deps[parent] - 1
+                    deps[parent] = n
+                    if n == 0:
+                        ready.append(parent)
+                if g is None:
                     continue
                 if g.shape != shape:
                     g = _sum_to(g, shape) if arrays else sum_to(g, shape)
-                if parent.__class__ is Tensor:
-                    _accumulate(leaves, parent, g)
-                else:
-                    _accumulate(pending, parent, g)
-            if not retain_graph:
+                store = leaves if is_leaf else pending
+                prev = store.get(parent)
+                store[parent] = g if prev is None else prev + g
+            if not retain_graph and node._epoch is not None:
                 node.release()
     finally:
         quiet.__exit__(None, None, None)
@@ -233,7 +253,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads = _check_outputs(outputs, grad_outputs, "grad")
     roots = [o.grad_fn for o in outputs if o.grad_fn is not None]
-    reachable = set(_toposort(roots))
+    reachable = _dependencies(roots)
     leaf_ids = {id(o) for o in outputs if o.grad_fn is None}
     for node in reachable:
         leaf_ids.update(id(p) for p in node.parents if p.__class__ is Tensor)

@@ -29,6 +29,12 @@ def _version(t):
     return vc[0] if vc is not None else 0
 
 
+# Every in-place op bumps this epoch and stamps it on the tensor it changed (t._vc is
+# [version, epoch of the last change], shared with views). A node remembers the epoch when
+# it saved its tensors, so checking them costs one comparison while nothing was modified.
+EPOCH = [0]
+
+
 class Primitive:
     """One application of an op: forward on ndarrays, backward written once for both modes.
 
@@ -41,8 +47,8 @@ class Primitive:
     output) and `is_view` (the output shares the input's memory).
     """
 
-    __slots__ = ("inputs", "parents", "in_shapes", "_out", "_y", "_versions", "_freed",
-                 "_trace", "_pre_hooks", "__weakref__")
+    __slots__ = ("inputs", "parents", "in_shapes", "_out", "_y", "_epoch", "_extra",
+                 "__weakref__")
     save_inputs = True
     save_output = False
     is_view = False
@@ -56,31 +62,33 @@ class Primitive:
     @classmethod
     def apply(cls, *inputs, **params):
         node = cls(**params) if params else cls()
-        if len(inputs) == 1:
+        n = len(inputs)
+        if n == 1:
             x = inputs[0]
             y = node.forward(x.data)
             record = x._requires_grad
         else:
             try:
-                y = node.forward(*[t.data for t in inputs])
+                if n == 2:
+                    a, b = inputs
+                    y = node.forward(a.data, b.data)
+                    record = a._requires_grad or b._requires_grad
+                else:
+                    y = node.forward(*[t.data for t in inputs])
+                    record = any(t._requires_grad for t in inputs)
             except ValueError as e:
                 if "broadcast" not in str(e):
                     raise
                 shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
                 raise ValueError(f"{node.op_name}: shapes {shapes} cannot be broadcast "
                                  "together") from None
-            record = False
-            for t in inputs:
-                if t._requires_grad:
-                    record = True
-                    break
         if type(y) is not np.ndarray:
             y = np.asarray(y)
         out = _wrap(y)
         if cls.is_view:
             x = inputs[0]
             if x._vc is None:
-                x._vc = [0]
+                x._vc = [0, 0]
             out._vc = x._vc
             out._base = x if x._base is None else x._base
         if record and _grad.grad_enabled:
@@ -88,29 +96,40 @@ class Primitive:
         return out
 
     def _attach(self, inputs, out):
-        parents, shapes = [], []
-        for t in inputs:
-            parents.append(t.grad_fn if t.grad_fn is not None
-                           else (t if t._requires_grad else None))
-            shapes.append(t.data.shape)
-        self.parents = tuple(parents)
-        self.in_shapes = tuple(shapes)
-        if self.save_inputs:
-            self.inputs = inputs
-            self._versions = [t._vc[0] if t._vc is not None else 0 for t in inputs]
+        n = len(inputs)
+        if n == 1:
+            t = inputs[0]
+            self.parents = (t.grad_fn or t,)  # it requires grad, or we would not be here
+            self.in_shapes = (t.data.shape,)
+        elif n == 2:
+            a, b = inputs
+            self.parents = (a.grad_fn or (a if a._requires_grad else None),
+                            b.grad_fn or (b if b._requires_grad else None))
+            self.in_shapes = (a.data.shape, b.data.shape)
         else:
-            self.inputs = None
-            self._versions = None
-        if self.save_output:
-            self._y = out.data
-            out._vc = [0]
-            self._versions = (self._versions or []) + [out._vc]
-        self._freed = False
-        self._pre_hooks = None
-        self._trace = _user_frame() if _grad.anomaly else None
+            self.parents = tuple([t.grad_fn or (t if t._requires_grad else None)
+                                  for t in inputs])
+            self.in_shapes = tuple([t.data.shape for t in inputs])
+        self.inputs = inputs if self.save_inputs else None
+        self._y = out.data if self.save_output else None
+        self._epoch = EPOCH[0] if self.save_inputs or self.save_output else None
+        # rarely used: pre-hooks on the output, and where forward ran (anomaly mode)
+        self._extra = _Extra(_user_frame()) if _grad.anomaly else None
         self._out = weakref.ref(out)
         out.grad_fn = self
         out._requires_grad = True
+
+    @property
+    def _pre_hooks(self):
+        return self._extra.hooks if self._extra is not None else None
+
+    @property
+    def _trace(self):
+        return self._extra.trace if self._extra is not None else None
+
+    @property
+    def _freed(self):
+        return self._epoch == -1
 
     # --- what backward reads: ndarrays for a first-order pass, Tensors under create_graph ---
     @property
@@ -146,32 +165,33 @@ class Primitive:
 
     def check_saved(self):
         """Raise if a saved tensor was freed or modified in place since forward."""
-        if self._freed:
+        if self._epoch == -1:
             raise RuntimeError(
                 f"{self.name}: trying to backward through the graph a second time (or to "
                 "read saved tensors after they were freed). Saved values are freed after "
                 "backward; pass retain_graph=True to the first backward to keep them.")
-        if self.save_inputs:
-            for i, (t, v) in enumerate(zip(self.inputs, self._versions)):
-                if _version(t) != v:
-                    raise RuntimeError(
-                        f"{self.name}: one of the variables needed for gradient computation "
-                        f"has been modified by an inplace operation: input {i}, a tensor of "
-                        f"shape {tuple(t.shape)}, is at version {_version(t)}; expected "
-                        f"version {v} instead. Use out-of-place ops (or clone() first).")
-        if self.save_output and self._versions[-1][0] != 0:
-            raise RuntimeError(
-                f"{self.name}: one of the variables needed for gradient computation has been "
-                f"modified by an inplace operation: its output, of shape {self._y.shape}, is "
-                f"at version {self._versions[-1][0]}; expected version 0 instead. "
-                "Use out-of-place ops (or clone() first).")
+        if self._epoch == EPOCH[0]:
+            return
+        saved = list(enumerate(self.inputs)) if self.save_inputs else []
+        if self.save_output:
+            out = self._out()  # a dead output has no views left that could change it
+            if out is not None:
+                saved.append(("output", out))
+        for i, t in saved:
+            if t._vc is not None and t._vc[1] > self._epoch:
+                what = f"input {i}" if i != "output" else "its output"
+                raise RuntimeError(
+                    f"{self.name}: one of the variables needed for gradient computation "
+                    f"has been modified by an inplace operation: {what}, a tensor of shape "
+                    f"{tuple(t.shape)}, is at version {t._vc[0]}, changed after it was saved."
+                    " Use out-of-place ops (or clone() first).")
 
     def release(self):
         """Drop what backward needed (after backward, unless retain_graph)."""
-        if self.save_inputs or self.save_output:
+        if self._epoch is not None:
             self.inputs = None
             self._y = None
-            self._freed = True
+            self._epoch = -1
 
     # --- introspection (viz reads these) ---
     @property
@@ -201,9 +221,11 @@ class Primitive:
         return {"traceback_": self._trace} if self._trace else {}
 
     def register_prehook(self, fn):
-        if self._pre_hooks is None:
-            self._pre_hooks = []
-        self._pre_hooks.append(fn)
+        """Call fn(grad) on the gradient of this node's output; returns the hook list."""
+        if self._extra is None:
+            self._extra = _Extra(None)
+        self._extra.hooks.append(fn)
+        return self._extra.hooks
 
     def __repr__(self):
         return f"<{self.name} object at {id(self):#x}>"
@@ -267,6 +289,16 @@ NUMPY_OPS = _NumpyOps()
 _EXP_FLOOR = {np.dtype(np.float32): -43.0, np.dtype(np.float64): -354.0}
 
 
+class _Extra:
+    """What few nodes carry: hooks on their output's gradient, where forward ran."""
+
+    __slots__ = ("hooks", "trace")
+
+    def __init__(self, trace):
+        self.hooks = []
+        self.trace = trace
+
+
 class AccumulateGrad:
     """The node standing for a leaf in `next_functions` (built on demand)."""
 
@@ -305,7 +337,7 @@ class FunctionCtx(Primitive):
     """The node of a user Function application; it is also the `ctx` its methods get."""
 
     __slots__ = ("_fn", "_saved", "_dict", "_tensor_pos", "_n_args", "_needs",
-                 "materialize_grads", "in_dtypes")
+                 "materialize_grads", "in_dtypes", "_was_freed")
     save_inputs = False
     save_output = False
 
@@ -363,13 +395,18 @@ class FunctionCtx(Primitive):
     def needs_input_grad(self):
         return self._needs
 
+    @property
+    def _freed(self):
+        return self._was_freed
+
     def check_saved(self):
         pass  # saved_tensors checks, when the user's backward reads them
 
     def release(self):
         if self._saved:
             self._saved = ()
-            self._freed = True
+            self._was_freed = True
+        self._epoch = -1
 
     def backward(self, gy):
         arrays = not _grad.grad_enabled  # a first-order pass hands us ndarrays: the user
@@ -434,7 +471,7 @@ class Function:
         ctx._fn = cls
         ctx._saved = ()
         ctx._n_args = len(args)
-        ctx._freed = False
+        ctx._was_freed = False
         ctx.materialize_grads = True
         tensor_pos = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
         ctx._tensor_pos = tensor_pos
@@ -454,4 +491,5 @@ class Function:
             out = _wrap(out.data)  # a fresh output object, so the graph is ours alone
         if _grad.grad_enabled and any(t.requires_grad for t in tensors):
             ctx._attach(tensors, out)
+            ctx._epoch = EPOCH[0]  # so the engine releases what ctx saved after backward
         return out

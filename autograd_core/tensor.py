@@ -6,6 +6,7 @@ from . import dtypes
 from . import grad_mode
 
 _new = object.__new__
+RETAINS = [0]  # how many retain_grad() calls ever: until one, the engine skips the check
 
 
 def _to_array(data, dtype, op="tensor"):
@@ -253,7 +254,7 @@ class Tensor:
         """A tensor sharing this one's data (and version counter) but not its graph."""
         t = _wrap(self.data)
         if self._vc is None:
-            self._vc = [0]
+            self._vc = [0, 0]
         t._vc = self._vc
         t._base = self if self._base is None else self._base
         return t
@@ -270,6 +271,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
             self._retains_grad = True
+            RETAINS[0] += 1
 
     @property
     def retains_grad(self):
@@ -285,12 +287,9 @@ class Tensor:
             if self._hooks is None:
                 self._hooks = []
             hooks = self._hooks
+            hooks.append(hook)
         else:
-            node = self.grad_fn
-            if node._pre_hooks is None:
-                node._pre_hooks = []
-            hooks = node._pre_hooks
-        hooks.append(hook)
+            hooks = self.grad_fn.register_prehook(hook)
         return RemovableHandle(hooks, hook)
 
     # --- printing ---

@@ -8,8 +8,20 @@ from ..tensor import Tensor, _check_dim, _wrap
 _NUMBER = (int, float, bool, np.number, np.bool_)
 
 
+_SCALARS = {}  # (value, dtype) -> read-only 0-d array: x * 2.0 need not build one each time
+
+
 def const(value, dtype):
     """A Python number or array as a constant tensor (no grad) of the given dtype."""
+    if type(value) is float or type(value) is int:
+        key = (value, dtype)
+        arr = _SCALARS.get(key)
+        if arr is None:
+            arr = np.array(value, dtype=dtype)
+            arr.flags.writeable = False
+            if len(_SCALARS) < 1024:
+                _SCALARS[key] = arr
+        return _wrap(arr)
     return _wrap(np.asarray(value, dtype=dtype))
 
 
@@ -30,8 +42,15 @@ def as_tensor(x, op, arg="input"):
 
 def binary(a, b, op):
     """Two operands -> two Tensors of the promoted dtype (PyTorch's promotion rules)."""
-    if type(a) is Tensor and type(b) is Tensor and a.data.dtype == b.data.dtype:
-        return a, b
+    ta, tb = type(a), type(b)
+    if ta is Tensor:
+        if tb is Tensor:
+            if a.data.dtype == b.data.dtype:
+                return a, b
+        elif (tb is float or tb is int) and a.data.dtype.kind == "f":
+            return a, const(b, a.data.dtype)  # a Python number takes a float tensor's dtype
+    elif tb is Tensor and (ta is float or ta is int) and b.data.dtype.kind == "f":
+        return const(a, b.data.dtype), b
     a_num, b_num = isinstance(a, _NUMBER), isinstance(b, _NUMBER)
     if a_num and type(b) is Tensor:
         dt = dtypes.promote(b.data.dtype, dtypes.scalar_dtype(a), True, False)

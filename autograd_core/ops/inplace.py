@@ -6,7 +6,7 @@ import weakref
 import numpy as np
 
 from .. import grad_mode
-from ..function import Primitive
+from ..function import EPOCH, Primitive
 from ..random import generator
 from ..tensor import Tensor, _wrap
 from ._common import as_tensor, const, shape_str
@@ -17,10 +17,12 @@ _grad = grad_mode.state
 
 
 def _bump(t):
+    EPOCH[0] += 1
     if t._vc is None:
-        t._vc = [1]
+        t._vc = [1, EPOCH[0]]
     else:
         t._vc[0] += 1
+        t._vc[1] = EPOCH[0]
 
 
 def _check_leaf(t, op):
