@@ -8,7 +8,7 @@ from . import grad_mode
 from .ops.elementwise import cast
 from .ops.shape import _sum_to, sum_to
 from .function import EPOCH
-from .tensor import RETAINS, Tensor, _wrap
+from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state
 
@@ -96,7 +96,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     deps = _dependencies([o.grad_fn for o in outputs if o.grad_fn is not None])
     ready = [node for node, n in deps.items() if n == 0]
     retained = []
-    watch_outputs = RETAINS[0] > 0  # only then can a node's output want its .grad
     anomaly = _grad.anomaly
     epoch = EPOCH
     prev_mode = _grad.grad_enabled
@@ -111,11 +110,12 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             node = ready.pop()
             gy = pending.pop(node, None)
             if gy is not None:
-                if node._extra is not None and node._extra.hooks:
-                    gy = _run_hooks(node._extra.hooks, gy, arrays)
-                if watch_outputs:
-                    out = node._out()
-                    if out is not None and out._retains_grad:
+                extra = node._extra
+                if extra is not None:
+                    if extra.hooks:
+                        gy = _run_hooks(extra.hooks, gy, arrays)
+                    out = extra.retained() if extra.retained is not None else None
+                    if out is not None and out._retains_grad and out.grad_fn is node:
                         retained.append((out, gy))
                 if capture is not None and node in capture:
                     capture[node] = gy
@@ -129,7 +129,32 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                     _check_finite(node, grads)
             else:
                 grads = (None,) * len(node.parents)
-            for parent, g, shape in zip(node.parents, grads, node.in_shapes):
+            parents = node.parents
+            if len(parents) == 1:  # most nodes: skip the zip
+                parent = parents[0]
+                g = grads[0]
+                if parent.__class__ is Tensor:
+                    if g is not None:
+                        if g.shape != node.in_shapes[0]:
+                            g = _sum_to(g, node.in_shapes[0]) if arrays else \
+                                sum_to(g, node.in_shapes[0])
+                        prev = leaves.get(parent)
+                        leaves[parent] = g if prev is None else prev + g
+                else:
+                    n = deps[parent] - 1
+                    deps[parent] = n
+                    if n == 0:
+                        ready.append(parent)
+                    if g is not None:
+                        if g.shape != node.in_shapes[0]:
+                            g = _sum_to(g, node.in_shapes[0]) if arrays else \
+                                sum_to(g, node.in_shapes[0])
+                        prev = pending.get(parent)
+                        pending[parent] = g if prev is None else prev + g
+                if not retain_graph and node._epoch is not None:
+                    node.release()
+                continue
+            for parent, g, shape in zip(parents, grads, node.in_shapes):
                 if parent is None:
                     continue
                 is_leaf = parent.__class__ is Tensor

@@ -11,6 +11,7 @@ from . import grad_mode
 from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state
+_new_tensor = object.__new__
 EXPORTED = {}  # public name -> function, for ag.NAME and the op-spec meta-test
 
 
@@ -84,7 +85,11 @@ class Primitive:
                                  "together") from None
         if type(y) is not np.ndarray:
             y = np.asarray(y)
-        out = _wrap(y)
+        out = _new_tensor(Tensor)  # _wrap(y), inlined: this is the hottest line we have
+        out.data = y
+        out._requires_grad = False
+        out.grad_fn = out.grad = out._vc = out._base = out._hooks = None
+        out._retains_grad = False
         if cls.is_view:
             x = inputs[0]
             if x._vc is None:
@@ -111,11 +116,16 @@ class Primitive:
                                   for t in inputs])
             self.in_shapes = tuple([t.data.shape for t in inputs])
         self.inputs = inputs if self.save_inputs else None
-        self._y = out.data if self.save_output else None
+        if self.save_output:
+            self._y = out.data
+            if out._vc is None:
+                out._vc = [0, 0]
+            self._out = out._vc  # the output's version counter, to catch in-place changes
+        else:
+            self._y = self._out = None
         self._epoch = EPOCH[0] if self.save_inputs or self.save_output else None
-        # rarely used: pre-hooks on the output, and where forward ran (anomaly mode)
+        # rarely used: hooks and retain_grad on the output, where forward ran (anomaly mode)
         self._extra = _Extra(_user_frame()) if _grad.anomaly else None
-        self._out = weakref.ref(out)
         out.grad_fn = self
         out._requires_grad = True
 
@@ -145,9 +155,12 @@ class Primitive:
 
     @property
     def xs(self):
+        inputs = self.inputs
         if _grad.grad_enabled:
-            return self.inputs
-        return tuple(t.data for t in self.inputs)
+            return inputs
+        if len(inputs) == 2:
+            return inputs[0].data, inputs[1].data
+        return tuple([t.data for t in inputs])
 
     @property
     def y(self):
@@ -155,12 +168,10 @@ class Primitive:
 
     @property
     def output(self):
-        """The op's output as a Tensor in the graph (rebuilt if the user dropped it)."""
-        out = self._out()
-        if out is None or out.data is not self._y:
-            out = _wrap(self._y)
-            out.grad_fn = self
-            out._requires_grad = True
+        """The op's output as a Tensor in the graph (a fresh handle on the same node)."""
+        out = _wrap(self._y)
+        out.grad_fn = self
+        out._requires_grad = True
         return out
 
     def check_saved(self):
@@ -172,18 +183,16 @@ class Primitive:
                 "backward; pass retain_graph=True to the first backward to keep them.")
         if self._epoch == EPOCH[0]:
             return
-        saved = list(enumerate(self.inputs)) if self.save_inputs else []
+        saved = [(f"input {i}", t.shape, t._vc)
+                 for i, t in enumerate(self.inputs)] if self.save_inputs else []
         if self.save_output:
-            out = self._out()  # a dead output has no views left that could change it
-            if out is not None:
-                saved.append(("output", out))
-        for i, t in saved:
-            if t._vc is not None and t._vc[1] > self._epoch:
-                what = f"input {i}" if i != "output" else "its output"
+            saved.append(("its output", self._y.shape, self._out))
+        for what, shape, vc in saved:
+            if vc is not None and vc[1] > self._epoch:
                 raise RuntimeError(
                     f"{self.name}: one of the variables needed for gradient computation "
                     f"has been modified by an inplace operation: {what}, a tensor of shape "
-                    f"{tuple(t.shape)}, is at version {t._vc[0]}, changed after it was saved."
+                    f"{tuple(shape)}, is at version {vc[0]}, changed after it was saved."
                     " Use out-of-place ops (or clone() first).")
 
     def release(self):
@@ -226,6 +235,12 @@ class Primitive:
             self._extra = _Extra(None)
         self._extra.hooks.append(fn)
         return self._extra.hooks
+
+    def retain_output_grad(self, tensor):
+        """Store the gradient of this node's output in tensor.grad (retain_grad)."""
+        if self._extra is None:
+            self._extra = _Extra(None)
+        self._extra.retained = weakref.ref(tensor)
 
     def __repr__(self):
         return f"<{self.name} object at {id(self):#x}>"
@@ -290,12 +305,14 @@ _EXP_FLOOR = {np.dtype(np.float32): -43.0, np.dtype(np.float64): -354.0}
 
 
 class _Extra:
-    """What few nodes carry: hooks on their output's gradient, where forward ran."""
+    """What few nodes carry: hooks on their output's gradient, the output that retains its
+    grad (weakly), where forward ran."""
 
-    __slots__ = ("hooks", "trace")
+    __slots__ = ("hooks", "retained", "trace")
 
     def __init__(self, trace):
         self.hooks = []
+        self.retained = None
         self.trace = trace
 
 

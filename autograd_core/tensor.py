@@ -6,7 +6,6 @@ from . import dtypes
 from . import grad_mode
 
 _new = object.__new__
-RETAINS = [0]  # how many retain_grad() calls ever: until one, the engine skips the check
 
 
 def _to_array(data, dtype, op="tensor"):
@@ -271,7 +270,7 @@ class Tensor:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self.grad_fn is not None:
             self._retains_grad = True
-            RETAINS[0] += 1
+            self.grad_fn.retain_output_grad(self)
 
     @property
     def retains_grad(self):
@@ -309,26 +308,14 @@ class Tensor:
     __str__ = __repr__
 
     # --- operators (the math lives in ops/) ---
-    def __add__(self, other):
-        return _ops.add(self, other)
-
     def __radd__(self, other):
         return _ops.add(other, self)
-
-    def __sub__(self, other):
-        return _ops.sub(self, other)
 
     def __rsub__(self, other):
         return _ops.sub(other, self)
 
-    def __mul__(self, other):
-        return _ops.mul(self, other)
-
     def __rmul__(self, other):
         return _ops.mul(other, self)
-
-    def __truediv__(self, other):
-        return _ops.div(self, other)
 
     def __rtruediv__(self, other):
         return _ops.div(other, self)
@@ -338,9 +325,6 @@ class Tensor:
 
     def __rpow__(self, other):
         return _ops.pow(other, self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
 
     def __rmatmul__(self, other):
         return _ops.matmul(other, self)
@@ -418,3 +402,10 @@ def _check_dim(dim, ndim, op):
 
 
 from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)
+
+# the forward operators are the op functions themselves: one call less on the hottest path
+Tensor.__add__ = _ops.add
+Tensor.__sub__ = _ops.sub
+Tensor.__mul__ = _ops.mul
+Tensor.__truediv__ = _ops.div
+Tensor.__matmul__ = _ops.matmul

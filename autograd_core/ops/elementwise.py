@@ -345,6 +345,8 @@ def add(input, other, alpha=1):
     """input + alpha * other."""
     if alpha != 1:
         other = mul(other, alpha)
+    elif type(input) is Tensor and type(other) is Tensor and input.data.dtype == other.data.dtype:
+        return Add.apply(input, other)  # the common case, without binary()'s checks
     return Add.apply(*binary(input, other, "add"))
 
 
@@ -358,6 +360,8 @@ def sub(input, other, alpha=1):
 
 @export
 def mul(input, other):
+    if type(input) is Tensor and type(other) is Tensor and input.data.dtype == other.data.dtype:
+        return Mul.apply(input, other)  # the common case, without binary()'s checks
     return Mul.apply(*binary(input, other, "mul"))
 
 

@@ -1,8 +1,6 @@
 """In-place ops (add_, mul_, t[i] = v, ...): they write into the tensor's array, bump its
 version counter, and, when recording, move the tensor to the end of the graph."""
 
-import weakref
-
 import numpy as np
 
 from .. import grad_mode
@@ -74,8 +72,8 @@ def _apply(t, op, fn, *args):
     node = out.grad_fn
     t.grad_fn = node
     t._requires_grad = node is not None
-    if node is not None:  # (no in-place op is built from an op that saves its output)
-        node._out = weakref.ref(t)
+    if node is not None and t._retains_grad:
+        node.retain_output_grad(t)
     return t
 
 
