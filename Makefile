@@ -29,7 +29,7 @@ dot:
 test: venv dot
 	$(THREADS) $(VPY) -m pytest -n 2 -q
 
-demo: venv
+demo: venv dot
 	$(VPY) -m autograd_core demo
 
 bench: venv

@@ -1,4 +1,5 @@
 """autograd_core: a reverse-mode autograd engine on NumPy with PyTorch's API."""
+# ruff: noqa: I001  (order matters: tensor before the ops that need it)
 
 from . import dtypes
 from .dtypes import bool, float32, float64, get_default_dtype, int64, set_default_dtype  # noqa: A004

@@ -5,9 +5,9 @@ import gc
 import numpy as np
 
 from . import grad_mode
+from .function import EPOCH
 from .ops.elementwise import cast
 from .ops.shape import _sum_to, sum_to
-from .function import EPOCH
 from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state

@@ -337,7 +337,8 @@ class AccumulateGrad:
 
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_LIBRARY_DIRS = tuple(os.path.join(_ROOT, p) + os.sep for p in ("autograd_core", "nn", "optim", "viz"))
+_LIBRARY_DIRS = tuple(os.path.join(_ROOT, p) + os.sep
+                      for p in ("autograd_core", "nn", "optim", "viz"))
 
 
 def _user_frame():

@@ -3,7 +3,6 @@
 import numpy as np
 
 from . import dtypes
-from . import grad_mode
 
 _new = object.__new__
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..function import NUMPY_OPS, Primitive, export
 from ..grad_mode import no_grad
-from ._common import Tensor, _wrap, as_tensor, binary, const, floating
+from ._common import Tensor, _wrap, as_tensor, binary, floating
 
 exp_nonpositive = NUMPY_OPS.exp_nonpositive  # exp(z <= 0) that never underflows
 

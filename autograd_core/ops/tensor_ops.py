@@ -8,7 +8,6 @@ from .reduce import sum  # noqa: F401, A004
 from .shape import expand, reshape, squeeze, unsqueeze  # noqa: F401
 from .shape import permute as _permute
 
-
 exp_nonpositive = exp  # recorded; the ndarray twin flushes underflow to 0
 
 
