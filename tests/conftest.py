@@ -10,7 +10,7 @@ import autograd_core as ag
 
 # no shrinking: the drawn inputs are printed in full, and shrinking composite draws
 # through gradcheck can take minutes
-settings.register_profile("dev", deadline=None, max_examples=12,
+settings.register_profile("dev", deadline=None, max_examples=50,
                           phases=[Phase.explicit, Phase.reuse, Phase.generate],
                           suppress_health_check=[HealthCheck.too_slow,
                                                  HealthCheck.data_too_large])

@@ -24,7 +24,7 @@ def test_gradcheck(spec, data):
 
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.twice], ids=lambda s: s.name)
-@settings(max_examples=5)
+@settings(max_examples=15)
 @given(data=st.data())
 def test_gradgradcheck(spec, data):
     arrays, kw = spec.draw(data)

@@ -17,7 +17,7 @@ def _flat(out):
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.torch is not None],
                          ids=lambda s: s.name)
-@settings(max_examples=8)
+@settings(max_examples=20)
 @given(data=st.data())
 def test_matches_torch(spec, data):
     arrays, kw = spec.draw(data)
