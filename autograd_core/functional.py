@@ -134,11 +134,15 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
     """Second derivatives of a scalar function: shape input.shape + input.shape."""
     in_tuple, xs = _tuple(inputs, "inputs", "hessian")
 
+    def scalar(*args):
+        out = func(*args)
+        if not isinstance(out, Tensor) or out.numel() != 1:
+            raise RuntimeError("hessian: the function given to hessian should return a single "
+                               "Tensor with a single element")
+        return out.reshape(())  # as torch: a (1,)-shaped output gives an (n, n) Hessian
+
     def gradient(*args):
-        out_tuple, ys = _call(func, args, "hessian")
-        if len(ys) != 1 or ys[0].numel() != 1:
-            raise RuntimeError("hessian: the function must return a single-element Tensor")
-        return jacobian(func, args if in_tuple else args[0], create_graph=True)
+        return jacobian(scalar, args if in_tuple else args[0], create_graph=True)
 
     return jacobian(gradient, inputs, create_graph=create_graph)
 

@@ -11,6 +11,7 @@ import pytest
 
 import autograd_core as ag
 
+
 def f64(a, requires_grad=True):
     return ag.tensor(np.asarray(a, dtype=np.float64), dtype=ag.float64,
                      requires_grad=requires_grad)
