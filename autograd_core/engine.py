@@ -97,6 +97,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     ready = [node for node, n in deps.items() if n == 0]
     retained = []
     anomaly = _grad.anomaly
+    release = not retain_graph
     epoch = EPOCH
     prev_mode = _grad.grad_enabled
     _grad.grad_enabled = create_graph
@@ -151,7 +152,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                                 sum_to(g, node.in_shapes[0])
                         prev = pending.get(parent)
                         pending[parent] = g if prev is None else prev + g
-                if not retain_graph and node._epoch is not None:
+                if release and node._epoch is not None:
                     node.release()
                 continue
             for parent, g, shape in zip(parents, grads, node.in_shapes):
@@ -170,7 +171,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                 store = leaves if is_leaf else pending
                 prev = store.get(parent)
                 store[parent] = g if prev is None else prev + g
-            if not retain_graph and node._epoch is not None:
+            if release and node._epoch is not None:
                 node.release()
     finally:
         quiet.__exit__(None, None, None)

@@ -11,7 +11,7 @@ from . import grad_mode
 from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state
-_new_tensor = object.__new__
+_new_tensor = _new_node = object.__new__
 EXPORTED = {}  # public name -> function, for ag.NAME and the op-spec meta-test
 
 
@@ -62,7 +62,7 @@ class Primitive:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        node = cls(**params) if params else cls()
+        node = cls(**params) if params else _new_node(cls)  # ops without parameters skip __init__
         n = len(inputs)
         if n == 1:
             x = inputs[0]

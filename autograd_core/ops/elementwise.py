@@ -389,37 +389,51 @@ def pow(input, exponent):  # noqa: A001
 
 @export
 def exp(input):
-    return Exp.apply(floating(input, "exp"))
+    if type(input) is not Tensor or input.data.dtype.kind != "f":
+        input = floating(input, "exp")
+    return Exp.apply(input)
 
 
 @export
 def log(input):
-    return Log.apply(floating(input, "log"))
+    if type(input) is not Tensor or input.data.dtype.kind != "f":
+        input = floating(input, "log")
+    return Log.apply(input)
 
 
 @export
 def sqrt(input):
-    return Sqrt.apply(floating(input, "sqrt"))
+    if type(input) is not Tensor or input.data.dtype.kind != "f":
+        input = floating(input, "sqrt")
+    return Sqrt.apply(input)
 
 
 @export
 def sin(input):
-    return Sin.apply(floating(input, "sin"))
+    if type(input) is not Tensor or input.data.dtype.kind != "f":
+        input = floating(input, "sin")
+    return Sin.apply(input)
 
 
 @export
 def cos(input):
-    return Cos.apply(floating(input, "cos"))
+    if type(input) is not Tensor or input.data.dtype.kind != "f":
+        input = floating(input, "cos")
+    return Cos.apply(input)
 
 
 @export
 def tanh(input):
-    return Tanh.apply(floating(input, "tanh"))
+    if type(input) is not Tensor or input.data.dtype.kind != "f":
+        input = floating(input, "tanh")
+    return Tanh.apply(input)
 
 
 @export
 def sigmoid(input):
-    return Sigmoid.apply(floating(input, "sigmoid"))
+    if type(input) is not Tensor or input.data.dtype.kind != "f":
+        input = floating(input, "sigmoid")
+    return Sigmoid.apply(input)
 
 
 @export
