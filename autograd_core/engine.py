@@ -5,7 +5,7 @@ import gc
 import numpy as np
 
 from . import grad_mode
-from .function import EPOCH
+from .function import EPOCH, _Grads
 from .ops.elementwise import cast
 from .ops.shape import _sum_to, sum_to
 from .tensor import Tensor, _wrap
@@ -194,8 +194,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
 
 def _check_finite(node, grads):
     for i, g in enumerate(grads):
+        if g is None or isinstance(g, _Grads):
+            continue  # (a multi-output Function's grads are checked as it runs)
         d = g.data if isinstance(g, Tensor) else g
-        if g is not None and not np.all(np.isfinite(d)):
+        if not np.all(np.isfinite(d)):
             where = ""
             if node._trace is not None:
                 f = node._trace

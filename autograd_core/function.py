@@ -355,7 +355,7 @@ class FunctionCtx(Primitive):
     """The node of a user Function application; it is also the `ctx` its methods get."""
 
     __slots__ = ("_fn", "_saved", "_dict", "_tensor_pos", "_n_args", "_needs",
-                 "materialize_grads", "in_dtypes", "_was_freed")
+                 "materialize_grads", "in_dtypes", "_was_freed", "_outputs", "_non_diff")
     save_inputs = False
     save_output = False
 
@@ -383,7 +383,8 @@ class FunctionCtx(Primitive):
         return tuple(out)
 
     def mark_non_differentiable(self, *tensors):
-        pass  # outputs of a Function never carry grad beyond the one node here
+        """These outputs get no gradient (indices, masks): they do not require grad."""
+        self._non_diff = self._non_diff + tuple(id(t) for t in tensors)
 
     def set_materialize_grads(self, value):
         self.materialize_grads = bool(value)
@@ -428,9 +429,16 @@ class FunctionCtx(Primitive):
 
     def backward(self, gy):
         arrays = not _grad.grad_enabled  # a first-order pass hands us ndarrays: the user
-        if arrays:                       # writes backward with Tensors, so wrap and unwrap
-            gy = _wrap(gy)
-        grads = self._fn.backward(self, gy)
+        if isinstance(gy, _Grads):       # writes backward with Tensors, so wrap and unwrap
+            gys = []
+            for g, (shape, dtype) in zip(gy.items, self._outputs):
+                if g is None and self.materialize_grads:
+                    g = np.zeros(shape, dtype=dtype) if arrays else \
+                        _wrap(np.zeros(shape, dtype=dtype))
+                gys.append(_wrap(g) if arrays and g is not None else g)
+        else:
+            gys = [_wrap(gy) if arrays else gy]
+        grads = self._fn.backward(self, *gys)
         if not isinstance(grads, tuple):
             grads = (grads,)
         if len(grads) != self._n_args:
@@ -496,18 +504,73 @@ class Function:
         tensors = tuple(args[i] for i in tensor_pos)
         ctx._needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
         ctx.in_dtypes = tuple(t.dtype for t in tensors)
+        ctx._non_diff = ()
         with grad_mode.no_grad():
             out = cls.forward(ctx, *args)
-        if isinstance(out, (tuple, list)):
-            raise NotImplementedError(
-                f"{cls.__name__}.forward returned {len(out)} outputs; autograd_core "
-                "Functions return one Tensor (return a stacked Tensor and split it instead)")
-        if not isinstance(out, Tensor):
-            raise TypeError(f"{cls.__name__}.forward must return a Tensor, "
-                            f"got {type(out).__name__}")
-        if out.grad_fn is not None or out._base is not None or any(out is t for t in tensors):
-            out = _wrap(out.data)  # a fresh output object, so the graph is ours alone
+        many = isinstance(out, (tuple, list))
+        outs = list(out) if many else [out]
+        if not any(isinstance(o, Tensor) for o in outs):
+            raise TypeError(f"{cls.__name__}.forward must return a Tensor (or a tuple with "
+                            f"Tensors), got {type(out).__name__}")
+        for k, o in enumerate(outs):
+            if isinstance(o, Tensor) and (o.grad_fn is not None or o._base is not None
+                                          or any(o is t for t in tensors)):
+                nd = id(o) in ctx._non_diff
+                outs[k] = o = _wrap(o.data)  # a fresh output object: the graph is ours alone
+                if nd:
+                    ctx._non_diff += (id(o),)
         if _grad.grad_enabled and any(t.requires_grad for t in tensors):
-            ctx._attach(tensors, out)
+            if not many:
+                ctx._attach(tensors, outs[0])
+            else:  # each output hangs off ctx through a _Select node
+                ctx._attach(tensors, _wrap(np.zeros(())))
+                ctx._outputs = tuple((o.shape, o.dtype) if isinstance(o, Tensor)
+                                     else ((), np.dtype(np.float64)) for o in outs)
+                for k, o in enumerate(outs):
+                    if (isinstance(o, Tensor) and o.dtype.kind == "f"
+                            and id(o) not in ctx._non_diff):
+                        sel = _new_node(_Select)
+                        sel.index, sel.count = k, len(outs)
+                        sel._attach_to(ctx, o)
             ctx._epoch = EPOCH[0]  # so the engine releases what ctx saved after backward
-        return out
+        return tuple(outs) if many else outs[0]
+
+
+_MULTI = ("several outputs",)  # the "shape" a multi-output Function node gets grads in
+
+
+class _Grads:
+    """The gradients of some outputs of a multi-output Function (None: not reached)."""
+
+    __slots__ = ("items",)
+    shape = _MULTI
+
+    def __init__(self, items):
+        self.items = items
+
+    def __add__(self, other):
+        return _Grads([a if b is None else b if a is None else a + b
+                       for a, b in zip(self.items, other.items)])
+
+
+class _Select(Primitive):
+    """Output `index` of a multi-output Function: passes its gradient to the Function."""
+
+    __slots__ = ("index", "count")
+    save_inputs = False
+
+    def _attach_to(self, ctx, out):
+        self.parents = (ctx,)
+        self.in_shapes = (_MULTI,)
+        self.inputs = self._y = self._out = self._epoch = self._extra = None
+        out.grad_fn = self
+        out._requires_grad = True
+
+    def backward(self, gy):
+        items = [None] * self.count
+        items[self.index] = gy
+        return _Grads(items)
+
+    @property
+    def name(self):
+        return f"{self.parents[0].name}[{self.index}]"

@@ -306,3 +306,61 @@ def test_saved_tensor_modified_in_place_is_detected_by_saved_tensors():
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
     assert x.grad is None
+
+
+# --- Functions with several outputs ---
+
+class _SinCos(ag.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.sin(), x.cos()
+
+    @staticmethod
+    def backward(ctx, g_sin, g_cos):
+        (x,) = ctx.saved_tensors
+        return g_sin * x.cos() - g_cos * x.sin()
+
+
+def test_function_with_two_outputs_gets_both_gradients():
+    x = ag.tensor([0.3, -1.2, 2.0], dtype=ag.float64, requires_grad=True)
+    s, c = _SinCos.apply(x)
+    assert s.grad_fn.name == "_SinCosBackward[0]" and c.grad_fn.name == "_SinCosBackward[1]"
+    (2 * s + c).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * np.cos(x.data) - np.sin(x.data))
+
+
+def test_function_output_not_used_gets_zero_gradient():
+    x = ag.tensor([0.3, -1.2], dtype=ag.float64, requires_grad=True)
+    s, _ = _SinCos.apply(x)
+    s.sum().backward()
+    np.testing.assert_allclose(x.grad.data, np.cos(x.data))
+
+
+def test_function_with_two_outputs_passes_gradcheck_and_gradgradcheck():
+    x = ag.tensor([0.3, -1.2, 2.0], dtype=ag.float64, requires_grad=True)
+    assert ag.gradcheck(_SinCos.apply, (x,))
+    assert ag.gradgradcheck(_SinCos.apply, (x,))
+
+
+def test_mark_non_differentiable_output_does_not_require_grad():
+    class MaxWithIndex(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            i = x.argmax()
+            ctx.mark_non_differentiable(i)
+            ctx.save_for_backward(x, i)
+            return x.max(), i
+
+        @staticmethod
+        def backward(ctx, g, g_index):
+            x, i = ctx.saved_tensors
+            out = ag.zeros_like(x)
+            out[i] = g
+            return out
+
+    x = ag.tensor([1.0, 5.0, 2.0], requires_grad=True)
+    v, i = MaxWithIndex.apply(x)
+    assert v.requires_grad and not i.requires_grad
+    v.backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0])
