@@ -131,30 +131,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             else:
                 grads = (None,) * len(node.parents)
             parents = node.parents
-            if len(parents) == 1:  # most nodes: skip the zip
-                parent = parents[0]
-                g = grads[0]
-                if parent.__class__ is Tensor:
-                    if g is not None:
-                        if g.shape != node.in_shapes[0]:
-                            g = _sum_to(g, node.in_shapes[0]) if arrays else \
-                                sum_to(g, node.in_shapes[0])
-                        prev = leaves.get(parent)
-                        leaves[parent] = g if prev is None else prev + g
-                else:
-                    n = deps[parent] - 1
-                    deps[parent] = n
-                    if n == 0:
-                        ready.append(parent)
-                    if g is not None:
-                        if g.shape != node.in_shapes[0]:
-                            g = _sum_to(g, node.in_shapes[0]) if arrays else \
-                                sum_to(g, node.in_shapes[0])
-                        prev = pending.get(parent)
-                        pending[parent] = g if prev is None else prev + g
-                if release and node._epoch is not None:
-                    node.release()
-                continue
             for parent, g, shape in zip(parents, grads, node.in_shapes):
                 if parent is None:
                     continue

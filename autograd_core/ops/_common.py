@@ -69,8 +69,9 @@ def binary(a, b, op):
 
 def floating(x, op):
     """Float ops on int/bool tensors work on a default-dtype copy, as in PyTorch."""
-    if type(x) is not Tensor:
-        x = as_tensor(x, op)
+    if type(x) is Tensor and x.data.dtype.kind == "f":
+        return x
+    x = as_tensor(x, op)
     if x.data.dtype.kind != "f":
         return _wrap(x.data.astype(dtypes.get_default_dtype()))
     return x

@@ -389,51 +389,37 @@ def pow(input, exponent):  # noqa: A001
 
 @export
 def exp(input):
-    if type(input) is not Tensor or input.data.dtype.kind != "f":
-        input = floating(input, "exp")
-    return Exp.apply(input)
+    return Exp.apply(floating(input, "exp"))
 
 
 @export
 def log(input):
-    if type(input) is not Tensor or input.data.dtype.kind != "f":
-        input = floating(input, "log")
-    return Log.apply(input)
+    return Log.apply(floating(input, "log"))
 
 
 @export
 def sqrt(input):
-    if type(input) is not Tensor or input.data.dtype.kind != "f":
-        input = floating(input, "sqrt")
-    return Sqrt.apply(input)
+    return Sqrt.apply(floating(input, "sqrt"))
 
 
 @export
 def sin(input):
-    if type(input) is not Tensor or input.data.dtype.kind != "f":
-        input = floating(input, "sin")
-    return Sin.apply(input)
+    return Sin.apply(floating(input, "sin"))
 
 
 @export
 def cos(input):
-    if type(input) is not Tensor or input.data.dtype.kind != "f":
-        input = floating(input, "cos")
-    return Cos.apply(input)
+    return Cos.apply(floating(input, "cos"))
 
 
 @export
 def tanh(input):
-    if type(input) is not Tensor or input.data.dtype.kind != "f":
-        input = floating(input, "tanh")
-    return Tanh.apply(input)
+    return Tanh.apply(floating(input, "tanh"))
 
 
 @export
 def sigmoid(input):
-    if type(input) is not Tensor or input.data.dtype.kind != "f":
-        input = floating(input, "sigmoid")
-    return Sigmoid.apply(input)
+    return Sigmoid.apply(floating(input, "sigmoid"))
 
 
 @export

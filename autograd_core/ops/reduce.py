@@ -31,14 +31,20 @@ def _dims(input, dim, op):
 
 # --- primitives ---
 
-class Sum(Primitive):
-    """y = sum of x over dims;  dy/dx = 1 (gy broadcast back)."""
+class _OverDims(Primitive):
+    """A reduction over a tuple of dims, keeping them as size 1 or not."""
 
     __slots__ = ("dims", "keepdim")
-    save_inputs = False
 
     def __init__(self, dims, keepdim):
         self.dims, self.keepdim = dims, keepdim
+
+
+class Sum(_OverDims):
+    """y = sum of x over dims;  dy/dx = 1 (gy broadcast back)."""
+
+    __slots__ = ()
+    save_inputs = False
 
     def forward(self, x):
         return np.sum(x, axis=self.dims, keepdims=self.keepdim)
@@ -47,14 +53,11 @@ class Sum(Primitive):
         return _unreduce(self.F, gy, self.in_shapes[0], self.dims)
 
 
-class Prod(Primitive):
+class Prod(_OverDims):
     """y = product of x over dims;  dy/dx_i = product of the other elements."""
 
-    __slots__ = ("dims", "keepdim")
+    __slots__ = ()
     save_output = True
-
-    def __init__(self, dims, keepdim):
-        self.dims, self.keepdim = dims, keepdim
 
     def forward(self, x):
         return np.prod(x, axis=self.dims, keepdims=self.keepdim)
@@ -82,13 +85,14 @@ def _prod_of_others(x, dims):
     return np.moveaxis(out, range(x.ndim - len(dims), x.ndim), dims)
 
 
-class MaxAll(Primitive):
+class MaxAll(_OverDims):
     """y = max (or min) of x over dims;  the gradient is shared evenly among ties."""
 
-    __slots__ = ("dims", "keepdim", "is_min")
+    __slots__ = ("is_min",)
 
     def __init__(self, dims, keepdim, is_min):
-        self.dims, self.keepdim, self.is_min = dims, keepdim, is_min
+        super().__init__(dims, keepdim)
+        self.is_min = is_min
 
     def forward(self, x):
         f = np.min if self.is_min else np.max
@@ -135,14 +139,11 @@ class MaxDim(Primitive):
         return ("Min" if self.is_min else "Max") + "Backward"
 
 
-class LogSumExp(Primitive):
+class LogSumExp(_OverDims):
     """y = log(sum(exp(x))) over dims;  dy/dx = exp(x - y) (the softmax)."""
 
-    __slots__ = ("dims", "keepdim")
+    __slots__ = ()
     save_output = True
-
-    def __init__(self, dims, keepdim):
-        self.dims, self.keepdim = dims, keepdim
 
     def forward(self, x):
         m = _finite_max(x, self.dims)
