@@ -386,6 +386,10 @@ class Tensor:
     def __xor__(self, other):
         return _ops.logical_xor(self, other)
 
+    def where(self, condition, other):
+        """self where condition holds, else other (torch.Tensor.where's argument order)."""
+        return _ops.where(condition, self, other)
+
     __hash__ = object.__hash__
 
 

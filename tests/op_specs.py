@@ -389,9 +389,10 @@ def _torch_getitem(T, x, index):
     return x[_torch_index(T, index)]
 
 
-spec("getitem", _draw_getitem, lambda x, index: x[index], None)  # negative steps: no twin
-spec("getitem_positive_steps", lambda data: _positive_steps(_draw_getitem(data)),
+spec("getitem", lambda data: _positive_steps(_draw_getitem(data)),
      lambda x, index: x[index], _torch_getitem)
+# torch has no negative slice steps: these are checked by gradcheck alone
+spec("getitem_negative_steps", _draw_getitem, lambda x, index: x[index], None)
 
 
 def _positive_steps(drawn):
@@ -594,8 +595,10 @@ def _setitem(x, index, value):
     return y
 
 
-def _draw_setitem(data):
+def _draw_setitem(data, positive_steps=False):
     arrays, kw = _draw_getitem(data)
+    if positive_steps:
+        arrays, kw = _positive_steps((arrays, kw))
     n = arrays[0].shape[0] if arrays[0].ndim else 1
 
     def unique(i):  # writing twice to one element is order-dependent: keep indices distinct
@@ -608,7 +611,15 @@ def _draw_setitem(data):
     return [arrays[0], data.draw(S.arrays(target), label="value")], {"index": index}
 
 
-spec("setitem", _draw_setitem, lambda x, v, index: _setitem(x, index, v), None)
+def _torch_setitem(T, x, v, index):
+    y = x * 1.0
+    y[_torch_index(T, index)] = v
+    return y
+
+
+spec("setitem", lambda data: _draw_setitem(data, positive_steps=True),
+     lambda x, v, index: _setitem(x, index, v), _torch_setitem)
+spec("setitem_negative_steps", _draw_setitem, lambda x, v, index: _setitem(x, index, v), None)
 
 # Exported names that are not differentiable (bool/int results or no grad by design):
 # they are tested directly in tests/test_tensor.py and tests/test_errors.py.

@@ -787,3 +787,9 @@ def test_ag_randn_does_not_advance_numpy_global_state():
     ag.randint(0, 5, (10,))
     got = np.random.rand(4)
     np.testing.assert_array_equal(got, want)
+
+
+def test_tensor_where_method_takes_torchs_argument_order():
+    x = ag.tensor([1.0, 2.0, 3.0])
+    out = x.where(x > 1.5, ag.zeros(3))
+    np.testing.assert_array_equal(out.data, [0.0, 2.0, 3.0])

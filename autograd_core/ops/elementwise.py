@@ -449,7 +449,7 @@ def clip(input, min=None, max=None):  # noqa: A002
     return clamp(input, min, max)
 
 
-@export
+@export(method=False)
 def where(condition, input, other):
     """Elements of input where condition holds, else of other (both broadcast)."""
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
