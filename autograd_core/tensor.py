@@ -41,6 +41,28 @@ def _wrap(y):
     return t
 
 
+def _float_formatter(d):
+    """PyTorch's way of printing floats: `1.` when every value is whole, else 4 decimals,
+    in scientific notation when the magnitudes span too much. Widths are aligned."""
+    if d.dtype.kind == "b" and d.size:
+        width = 5 if not d.all() else 4  # " True" lines up with "False"
+        return {"bool": lambda v: str(v).rjust(width)}
+    if d.dtype.kind != "f" or d.size == 0:
+        return None
+    finite = np.abs(d[np.isfinite(d)])
+    if finite.size and np.all(finite == np.round(finite)) and finite.max() < 1e8:
+        fmt = "{:.0f}."
+    elif finite.size and (finite.max() >= 1e8 or (finite[finite > 0].size and
+                          finite.max() / finite[finite > 0].min() >= 1e3 and
+                          finite[finite > 0].min() < 1e-4)):
+        fmt = "{:.4e}"
+    else:
+        fmt = "{:.4f}"
+    texts = [fmt.format(v) if np.isfinite(v) else str(v) for v in d.ravel().tolist()]
+    width = max(len(t) for t in texts)
+    return {"float_kind": lambda v: (fmt.format(v) if np.isfinite(v) else str(v)).rjust(width)}
+
+
 class RemovableHandle:
     """Returned by register_hook; .remove() takes the hook off again."""
 
@@ -293,10 +315,11 @@ class Tensor:
     # --- printing ---
     def __repr__(self):
         d = self.data
-        body = np.array2string(d, separator=", ", prefix="tensor(",
-                               precision=4, suppress_small=False, threshold=1000)
+        body = np.array2string(d, separator=", ", prefix="tensor(", threshold=1000,
+                               formatter=_float_formatter(d))
         extras = []
-        if d.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool) or d.size == 0:
+        if d.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool) or (
+                d.size == 0 and d.dtype != dtypes.get_default_dtype()):
             extras.append(f"dtype={d.dtype}")
         if self.grad_fn is not None:
             extras.append(f"grad_fn=<{self.grad_fn.name}>")

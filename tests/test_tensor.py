@@ -793,3 +793,14 @@ def test_tensor_where_method_takes_torchs_argument_order():
     x = ag.tensor([1.0, 2.0, 3.0])
     out = x.where(x > 1.5, ag.zeros(3))
     np.testing.assert_array_equal(out.data, [0.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("values, text", [
+    ([1.5, 2.0, -3.25], "tensor([ 1.5000,  2.0000, -3.2500])"),
+    ([[1.0, 2.0], [3.0, 400.0]], "tensor([[  1.,   2.],\n        [  3., 400.]])"),
+    ([1e-5, 1.0], "tensor([1.0000e-05, 1.0000e+00])"),
+    ([True], "tensor([True])"),
+    ([True, False], "tensor([ True, False])"),
+])
+def test_repr_formats_numbers_as_pytorch_does(values, text):
+    assert repr(ag.tensor(values)) == text
