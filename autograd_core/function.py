@@ -11,7 +11,7 @@ from . import grad_mode
 from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state
-_new_tensor = _new_node = object.__new__
+_new_node = object.__new__
 EXPORTED = {}  # public name -> function, for ag.NAME and the op-spec meta-test
 
 
@@ -48,7 +48,7 @@ class Primitive:
     output) and `is_view` (the output shares the input's memory).
     """
 
-    __slots__ = ("inputs", "parents", "in_shapes", "_out", "_y", "_epoch", "_extra",
+    __slots__ = ("inputs", "parents", "in_shapes", "_y", "_y_vc", "_epoch", "_extra",
                  "__weakref__")
     save_inputs = True
     save_output = False
@@ -85,11 +85,7 @@ class Primitive:
                                  "together") from None
         if type(y) is not np.ndarray:
             y = np.asarray(y)
-        out = _new_tensor(Tensor)  # _wrap(y), inlined: this is the hottest line we have
-        out.data = y
-        out._requires_grad = False
-        out.grad_fn = out.grad = out._vc = out._base = out._hooks = None
-        out._retains_grad = False
+        out = _wrap(y)
         if cls.is_view:
             x = inputs[0]
             if x._vc is None:
@@ -120,18 +116,14 @@ class Primitive:
             self._y = out.data
             if out._vc is None:
                 out._vc = [0, 0]
-            self._out = out._vc  # the output's version counter, to catch in-place changes
+            self._y_vc = out._vc  # the output's version counter, to catch in-place changes
         else:
-            self._y = self._out = None
+            self._y = self._y_vc = None
         self._epoch = EPOCH[0] if self.save_inputs or self.save_output else None
         # rarely used: hooks and retain_grad on the output, where forward ran (anomaly mode)
         self._extra = _Extra(_user_frame()) if _grad.anomaly else None
         out.grad_fn = self
         out._requires_grad = True
-
-    @property
-    def _pre_hooks(self):
-        return self._extra.hooks if self._extra is not None else None
 
     @property
     def _trace(self):
@@ -186,7 +178,7 @@ class Primitive:
         saved = [(f"input {i}", t.shape, t._vc)
                  for i, t in enumerate(self.inputs)] if self.save_inputs else []
         if self.save_output:
-            saved.append(("its output", self._y.shape, self._out))
+            saved.append(("its output", self._y.shape, self._y_vc))
         for what, shape, vc in saved:
             if vc is not None and vc[1] > self._epoch:
                 raise RuntimeError(
@@ -562,7 +554,7 @@ class _Select(Primitive):
     def _attach_to(self, ctx, out):
         self.parents = (ctx,)
         self.in_shapes = (_MULTI,)
-        self.inputs = self._y = self._out = self._epoch = self._extra = None
+        self.inputs = self._y = self._y_vc = self._epoch = self._extra = None
         out.grad_fn = self
         out._requires_grad = True
 
