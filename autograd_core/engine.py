@@ -6,6 +6,7 @@ import numpy as np
 
 from . import grad_mode
 from .function import EPOCH, _Grads
+from .grad_mode import ANOMALY
 from .ops.elementwise import cast
 from .ops.shape import _sum_to, sum_to
 from .tensor import Tensor, _wrap
@@ -45,6 +46,17 @@ def _check_outputs(outputs, grad_outputs, op):
 def _accumulate(store, key, g):
     prev = store.get(key)
     store[key] = g if prev is None else prev + g
+
+
+def _hooks_and_retain(node, gy, arrays, retained):
+    """The rare per-node extras: hooks on the output's gradient, and retain_grad."""
+    extra = node._extra
+    if extra.hooks:
+        gy = _run_hooks(extra.hooks, gy, arrays)
+    out = extra.retained() if extra.retained is not None else None
+    if out is not None and out._retains_grad and out.grad_fn is node:
+        retained.append((out, gy))
+    return gy
 
 
 def _run_hooks(hooks, g, arrays):
@@ -93,10 +105,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             _accumulate(leaves, out, g)
         else:
             _accumulate(pending, out.grad_fn, g)
-    deps = _dependencies([o.grad_fn for o in outputs if o.grad_fn is not None])
-    ready = [node for node, n in deps.items() if n == 0]
+    roots = [o.grad_fn for o in outputs if o.grad_fn is not None]
+    deps = _dependencies(roots)
+    ready = [r for r in dict.fromkeys(roots) if deps[r] == 0]
     retained = []
-    anomaly = _grad.anomaly
+    anomaly = ANOMALY[0]
     release = not retain_graph
     epoch = EPOCH
     prev_mode = _grad.grad_enabled
@@ -110,32 +123,44 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         while ready:
             node = ready.pop()
             gy = pending.pop(node, None)
-            if gy is not None:
-                extra = node._extra
-                if extra is not None:
-                    if extra.hooks:
-                        gy = _run_hooks(extra.hooks, gy, arrays)
-                    out = extra.retained() if extra.retained is not None else None
-                    if out is not None and out._retains_grad and out.grad_fn is node:
-                        retained.append((out, gy))
+            parents = node.parents
+            if gy is None:  # nothing reached this node: its inputs get nothing from it
+                grads = (None,) * len(parents)
+            else:
+                if node._extra is not None:
+                    gy = _hooks_and_retain(node, gy, arrays, retained)
                 if capture is not None and node in capture:
                     capture[node] = gy
-                e = node._epoch
-                if e is not None and e != epoch[0]:
+                if node._epoch is not None and node._epoch != epoch[0]:
                     node.check_saved()
                 grads = node.backward(gy)
-                if grads.__class__ is not tuple:
-                    grads = (grads,)
                 if anomaly:
-                    _check_finite(node, grads)
-            else:
-                grads = (None,) * len(node.parents)
-            parents = node.parents
+                    _check_finite(node, grads if grads.__class__ is tuple else (grads,))
+                if grads.__class__ is not tuple:  # one input (most nodes): no loop
+                    parent = parents[0]
+                    if grads.shape != node.in_shapes[0]:
+                        grads = _sum_to(grads, node.in_shapes[0]) if arrays else \
+                            sum_to(grads, node.in_shapes[0])
+                    if parent.__class__ is Tensor:
+                        store = leaves
+                    else:
+                        store = pending
+                        n = deps[parent] - 1
+                        deps[parent] = n
+                        if n == 0:
+                            ready.append(parent)
+                    prev = store.get(parent)
+                    store[parent] = grads if prev is None else prev + grads
+                    if release and node._epoch is not None:
+                        node.release()
+                    continue
             for parent, g, shape in zip(parents, grads, node.in_shapes):
                 if parent is None:
                     continue
-                is_leaf = parent.__class__ is Tensor
-                if not is_leaf:
+                if parent.__class__ is Tensor:
+                    store = leaves
+                else:
+                    store = pending
                     n = deps[parent] - 1
                     deps[parent] = n
                     if n == 0:
@@ -144,7 +169,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                     continue
                 if g.shape != shape:
                     g = _sum_to(g, shape) if arrays else sum_to(g, shape)
-                store = leaves if is_leaf else pending
                 prev = store.get(parent)
                 store[parent] = g if prev is None else prev + g
             if release and node._epoch is not None:

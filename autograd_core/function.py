@@ -8,10 +8,11 @@ import weakref
 import numpy as np
 
 from . import grad_mode
+from .grad_mode import ANOMALY
 from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state
-_new_node = object.__new__
+_new_tensor = _new_node = object.__new__
 EXPORTED = {}  # public name -> function, for ag.NAME and the op-spec meta-test
 
 
@@ -65,9 +66,9 @@ class Primitive:
         node = cls(**params) if params else _new_node(cls)  # ops without parameters skip __init__
         n = len(inputs)
         if n == 1:
-            x = inputs[0]
-            y = node.forward(x.data)
-            record = x._requires_grad
+            a = inputs[0]
+            y = node.forward(a.data)
+            record = a._requires_grad
         else:
             try:
                 if n == 2:
@@ -83,45 +84,59 @@ class Primitive:
                 shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
                 raise ValueError(f"{node.op_name}: shapes {shapes} cannot be broadcast "
                                  "together") from None
-        if type(y) is not np.ndarray:
+        if y.__class__ is not np.ndarray:
             y = np.asarray(y)
-        out = _wrap(y)
+        # the output tensor (_wrap, inlined: this is the hottest path of the library)
+        out = _new_tensor(Tensor)
+        out.data = y
+        out.grad = out._vc = out._base = out._hooks = None
+        out._retains_grad = False
         if cls.is_view:
             x = inputs[0]
             if x._vc is None:
                 x._vc = [0, 0]
             out._vc = x._vc
             out._base = x if x._base is None else x._base
-        if record and _grad.grad_enabled:
-            node._attach(inputs, out)
+        if not record or not _grad.grad_enabled:
+            out.grad_fn = None
+            out._requires_grad = False
+            return out
+        # record: the node becomes out's grad_fn
+        if n == 1:
+            node.parents = (a.grad_fn or a,)  # a requires grad, or we would not record
+            node.in_shapes = (a.data.shape,)
+        elif n == 2:
+            node.parents = (a.grad_fn or (a if a._requires_grad else None),
+                            b.grad_fn or (b if b._requires_grad else None))
+            node.in_shapes = (a.data.shape, b.data.shape)
+        else:
+            node.parents = tuple([t.grad_fn or (t if t._requires_grad else None)
+                                  for t in inputs])
+            node.in_shapes = tuple([t.data.shape for t in inputs])
+        if cls.save_inputs:
+            node.inputs = inputs
+            node._epoch = EPOCH[0]
+        else:
+            node.inputs = node._epoch = None
+        if cls.save_output:
+            node._y = y
+            out._vc = node._y_vc = [0, 0] if out._vc is None else out._vc
+            node._epoch = EPOCH[0]
+        else:
+            node._y = node._y_vc = None
+        # rarely used: hooks and retain_grad on the output, where forward ran (anomaly mode)
+        node._extra = _Extra(_user_frame()) if ANOMALY[0] else None
+        out.grad_fn = node
+        out._requires_grad = True
         return out
 
     def _attach(self, inputs, out):
-        n = len(inputs)
-        if n == 1:
-            t = inputs[0]
-            self.parents = (t.grad_fn or t,)  # it requires grad, or we would not be here
-            self.in_shapes = (t.data.shape,)
-        elif n == 2:
-            a, b = inputs
-            self.parents = (a.grad_fn or (a if a._requires_grad else None),
-                            b.grad_fn or (b if b._requires_grad else None))
-            self.in_shapes = (a.data.shape, b.data.shape)
-        else:
-            self.parents = tuple([t.grad_fn or (t if t._requires_grad else None)
-                                  for t in inputs])
-            self.in_shapes = tuple([t.data.shape for t in inputs])
+        """Make this node out's grad_fn, as apply does inline (for ag.Function's ctx)."""
+        self.parents = tuple([t.grad_fn or (t if t._requires_grad else None) for t in inputs])
+        self.in_shapes = tuple([t.data.shape for t in inputs])
         self.inputs = inputs if self.save_inputs else None
-        if self.save_output:
-            self._y = out.data
-            if out._vc is None:
-                out._vc = [0, 0]
-            self._y_vc = out._vc  # the output's version counter, to catch in-place changes
-        else:
-            self._y = self._y_vc = None
-        self._epoch = EPOCH[0] if self.save_inputs or self.save_output else None
-        # rarely used: hooks and retain_grad on the output, where forward ran (anomaly mode)
-        self._extra = _Extra(_user_frame()) if _grad.anomaly else None
+        self._y = self._y_vc = self._epoch = None
+        self._extra = _Extra(_user_frame()) if ANOMALY[0] else None
         out.grad_fn = self
         out._requires_grad = True
 

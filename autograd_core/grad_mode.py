@@ -6,10 +6,10 @@ import threading
 
 class _State(threading.local):
     grad_enabled = True
-    anomaly = False
 
 
 state = _State()
+ANOMALY = [False]  # global, as torch's anomaly mode; a list so readers see changes
 
 
 def is_grad_enabled():
@@ -81,12 +81,12 @@ class detect_anomaly:  # noqa: N801
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._prev = state.anomaly
-        state.anomaly = self.check_nan
+        self._prev = ANOMALY[0]
+        ANOMALY[0] = self.check_nan
         return self
 
     def __exit__(self, *exc):
-        state.anomaly = self._prev
+        ANOMALY[0] = self._prev
         return False
 
     def __call__(self, fn):
@@ -98,4 +98,4 @@ class detect_anomaly:  # noqa: N801
 
 
 def is_anomaly_enabled():
-    return state.anomaly
+    return ANOMALY[0]
