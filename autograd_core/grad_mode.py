@@ -1,4 +1,5 @@
-"""Grad mode and anomaly mode: thread-local switches, as context managers and decorators."""
+"""Grad mode (thread-local, as in torch) and anomaly mode (global, as in torch): context
+managers that also work as decorators."""
 
 import functools
 import threading
