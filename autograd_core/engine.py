@@ -1,6 +1,7 @@
-"""The backward pass: dependency counts over the graph, then the chain rule node by node."""
+"""The backward pass: the chain rule node by node, newest node first."""
 
 import gc
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -70,7 +71,8 @@ def _run_hooks(hooks, g, arrays):
 
 
 def _dependencies(roots):
-    """For each node reachable from roots, how many of its consumers will send it a grad."""
+    """For each node reachable from roots, how many of its consumers reach it (ag.grad
+    uses it to tell unused inputs before anything runs)."""
     deps = dict.fromkeys(roots, 0)
     stack = list(deps)
     while stack:
@@ -90,24 +92,27 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     """The engine. Returns ({leaf: grad}, [retained grads]) and fills `capture` (node -> grad
     reaching it, for ag.grad's non-leaf inputs).
 
-    Nodes run once all their consumers have sent their gradient (dependency counting, as
-    torch's engine; no recursion). A first-order pass (create_graph=False) runs every
-    backward on plain ndarrays; under create_graph the same formulas run on Tensors and
-    are recorded.
+    Nodes that received a gradient wait in a heap by creation order, newest first: every
+    consumer of a node was made after it, so when a node comes out, all its gradient has
+    arrived (no recursion, no separate sorting pass). A first-order pass
+    (create_graph=False) runs every backward on plain ndarrays; under create_graph the
+    same formulas run on Tensors and are recorded.
     """
     arrays = not create_graph
-    pending = {}   # node -> gradient of its output
+    pending = {}   # node -> gradient of its output (so far)
     leaves = {}    # leaf tensor -> gradient
+    heap = []      # (-creation order, node) of the nodes in pending
     for out, g in zip(outputs, grad_outputs):
         if arrays:
             g = g.data
-        if out.grad_fn is None:
+        node = out.grad_fn
+        if node is None:
             _accumulate(leaves, out, g)
+        elif node not in pending:
+            pending[node] = g
+            heappush(heap, (-node._seq, node))
         else:
-            _accumulate(pending, out.grad_fn, g)
-    roots = [o.grad_fn for o in outputs if o.grad_fn is not None]
-    deps = _dependencies(roots)
-    ready = [r for r in dict.fromkeys(roots) if deps[r] == 0]
+            pending[node] = pending[node] + g
     retained = []
     anomaly = ANOMALY[0]
     release = not retain_graph
@@ -120,59 +125,38 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore")
     quiet.__enter__()
     try:
-        while ready:
-            node = ready.pop()
-            gy = pending.pop(node, None)
-            parents = node.parents
-            if gy is None:  # nothing reached this node: its inputs get nothing from it
-                grads = (None,) * len(parents)
-            else:
-                if node._extra is not None:
-                    gy = _hooks_and_retain(node, gy, arrays, retained)
-                if capture is not None and node in capture:
-                    capture[node] = gy
-                if node._epoch is not None and node._epoch != epoch[0]:
-                    node.check_saved()
-                grads = node.backward(gy)
-                if anomaly:
-                    _check_finite(node, grads if grads.__class__ is tuple else (grads,))
-                if grads.__class__ is not tuple:  # one input (most nodes): no loop
-                    parent = parents[0]
-                    if grads.shape != node.in_shapes[0]:
-                        grads = _sum_to(grads, node.in_shapes[0]) if arrays else \
-                            sum_to(grads, node.in_shapes[0])
-                    if parent.__class__ is Tensor:
-                        store = leaves
-                    else:
-                        store = pending
-                        n = deps[parent] - 1
-                        deps[parent] = n
-                        if n == 0:
-                            ready.append(parent)
-                    prev = store.get(parent)
-                    store[parent] = grads if prev is None else prev + grads
-                    if release and node._epoch is not None:
-                        node.release()
-                    continue
-            for parent, g, shape in zip(parents, grads, node.in_shapes):
-                if parent is None:
-                    continue
-                if parent.__class__ is Tensor:
-                    store = leaves
-                else:
-                    store = pending
-                    n = deps[parent] - 1
-                    deps[parent] = n
-                    if n == 0:
-                        ready.append(parent)
-                if g is None:
+        while heap:
+            node = heappop(heap)[1]
+            gy = pending.pop(node)
+            if node._extra is not None:
+                gy = _hooks_and_retain(node, gy, arrays, retained)
+            if capture is not None and node in capture:
+                capture[node] = gy
+            if node._epoch is not None and node._epoch != epoch[0]:
+                node.check_saved()
+            grads = node.backward(gy)
+            if anomaly:
+                _check_finite(node, grads if grads.__class__ is tuple else (grads,))
+            if release and node._epoch is not None:  # free what backward needed
+                node.inputs = node._y = None
+                node._epoch = -1
+            if grads.__class__ is not tuple:  # one input (most nodes)
+                grads = (grads,)
+            for parent, g, shape in zip(node.parents, grads, node.in_shapes):
+                if g is None or parent is None:
                     continue
                 if g.shape != shape:
                     g = _sum_to(g, shape) if arrays else sum_to(g, shape)
-                prev = store.get(parent)
-                store[parent] = g if prev is None else prev + g
-            if release and node._epoch is not None:
-                node.release()
+                if parent.__class__ is Tensor:
+                    prev = leaves.get(parent)
+                    leaves[parent] = g if prev is None else prev + g
+                else:
+                    prev = pending.get(parent)
+                    if prev is None:
+                        pending[parent] = g
+                        heappush(heap, (-parent._seq, parent))
+                    else:
+                        pending[parent] = prev + g
     finally:
         quiet.__exit__(None, None, None)
         _grad.grad_enabled = prev_mode

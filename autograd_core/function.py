@@ -1,6 +1,7 @@
 """Primitive: an op's forward and local derivative; an applied op is the graph node.
 Also ag.Function for user-defined ops, and @export which publishes an op."""
 
+import itertools
 import os
 import traceback
 import weakref
@@ -13,6 +14,7 @@ from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state
 _new_tensor = _new_node = object.__new__
+_next_seq = itertools.count().__next__
 EXPORTED = {}  # public name -> function, for ag.NAME and the op-spec meta-test
 
 
@@ -49,7 +51,7 @@ class Primitive:
     output) and `is_view` (the output shares the input's memory).
     """
 
-    __slots__ = ("inputs", "parents", "in_shapes", "_y", "_y_vc", "_epoch", "_extra",
+    __slots__ = ("inputs", "parents", "in_shapes", "_y", "_y_vc", "_epoch", "_extra", "_seq",
                  "__weakref__")
     save_inputs = True
     save_output = False
@@ -126,17 +128,19 @@ class Primitive:
             node._y = node._y_vc = None
         # rarely used: hooks and retain_grad on the output, where forward ran (anomaly mode)
         node._extra = _Extra(_user_frame()) if ANOMALY[0] else None
+        node._seq = _next_seq()  # creation order: consumers always come after producers
         out.grad_fn = node
         out._requires_grad = True
         return out
 
     def _attach(self, inputs, out):
-        """Make this node out's grad_fn, as apply does inline (for ag.Function's ctx)."""
+        """Make this node out's grad_fn, as apply does inline (for ag.Function's ctx, which
+        keeps what it saved in `inputs`)."""
         self.parents = tuple([t.grad_fn or (t if t._requires_grad else None) for t in inputs])
         self.in_shapes = tuple([t.data.shape for t in inputs])
-        self.inputs = inputs if self.save_inputs else None
-        self._y = self._y_vc = self._epoch = None
+        self._y = self._y_vc = None
         self._extra = _Extra(_user_frame()) if ANOMALY[0] else None
+        self._seq = _next_seq()
         out.grad_fn = self
         out._requires_grad = True
 
@@ -201,13 +205,6 @@ class Primitive:
                     f"has been modified by an inplace operation: {what}, a tensor of shape "
                     f"{tuple(shape)}, is at version {vc[0]}, changed after it was saved."
                     " Use out-of-place ops (or clone() first).")
-
-    def release(self):
-        """Drop what backward needed (after backward, unless retain_graph)."""
-        if self._epoch is not None:
-            self.inputs = None
-            self._y = None
-            self._epoch = -1
 
     # --- introspection (viz reads these) ---
     @property
@@ -361,8 +358,8 @@ def _user_frame():
 class FunctionCtx(Primitive):
     """The node of a user Function application; it is also the `ctx` its methods get."""
 
-    __slots__ = ("_fn", "_saved", "_dict", "_tensor_pos", "_n_args", "_needs",
-                 "materialize_grads", "in_dtypes", "_was_freed", "_outputs", "_non_diff")
+    __slots__ = ("_fn", "_dict", "_tensor_pos", "_n_args", "_needs", "materialize_grads",
+                 "in_dtypes", "_outputs", "_non_diff")
     save_inputs = False
     save_output = False
 
@@ -371,7 +368,8 @@ class FunctionCtx(Primitive):
             if t is not None and not isinstance(t, Tensor):
                 raise TypeError(f"{self.name}.save_for_backward: expected Tensors or None, "
                                 f"got {type(t).__name__}")
-        self._saved = tuple((t, _version(t)) if t is not None else (None, 0) for t in tensors)
+        # kept in `inputs`, so that the engine frees them like any node's saved tensors
+        self.inputs = tuple((t, _version(t)) if t is not None else (None, 0) for t in tensors)
 
     @property
     def saved_tensors(self):
@@ -380,7 +378,7 @@ class FunctionCtx(Primitive):
                 f"{self.name}: trying to backward through the graph a second time (or to "
                 "read saved tensors after they were freed); pass retain_graph=True to keep them.")
         out = []
-        for i, (t, v) in enumerate(self._saved):
+        for i, (t, v) in enumerate(self.inputs or ()):
             if t is not None and _version(t) != v:
                 raise RuntimeError(
                     f"{self.name}: one of the variables needed for gradient computation has "
@@ -421,18 +419,8 @@ class FunctionCtx(Primitive):
     def needs_input_grad(self):
         return self._needs
 
-    @property
-    def _freed(self):
-        return self._was_freed
-
     def check_saved(self):
         pass  # saved_tensors checks, when the user's backward reads them
-
-    def release(self):
-        if self._saved:
-            self._saved = ()
-            self._was_freed = True
-        self._epoch = -1
 
     def backward(self, gy):
         arrays = not _grad.grad_enabled  # a first-order pass hands us ndarrays: the user
@@ -502,9 +490,9 @@ class Function:
     def apply(cls, *args):
         ctx = FunctionCtx()
         ctx._fn = cls
-        ctx._saved = ()
+        ctx.inputs = ()
+        ctx._epoch = None
         ctx._n_args = len(args)
-        ctx._was_freed = False
         ctx.materialize_grads = True
         tensor_pos = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
         ctx._tensor_pos = tensor_pos
@@ -539,7 +527,8 @@ class Function:
                         sel = _new_node(_Select)
                         sel.index, sel.count = k, len(outs)
                         sel._attach_to(ctx, o)
-            ctx._epoch = EPOCH[0]  # so the engine releases what ctx saved after backward
+            if ctx.inputs:  # the engine frees what ctx saved after backward
+                ctx._epoch = EPOCH[0]
         return tuple(outs) if many else outs[0]
 
 
@@ -570,6 +559,7 @@ class _Select(Primitive):
         self.parents = (ctx,)
         self.in_shapes = (_MULTI,)
         self.inputs = self._y = self._y_vc = self._epoch = self._extra = None
+        self._seq = _next_seq()
         out.grad_fn = self
         out._requires_grad = True
 
