@@ -77,7 +77,7 @@ def _dependencies(roots):
     stack = list(deps)
     while stack:
         for p in stack.pop().parents:
-            if p is None or p.__class__ is Tensor:
+            if p is None or isinstance(p, Tensor):
                 continue
             n = deps.get(p)
             if n is None:
@@ -147,7 +147,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                     continue
                 if g.shape != shape:
                     g = _sum_to(g, shape) if arrays else sum_to(g, shape)
-                if parent.__class__ is Tensor:
+                if isinstance(parent, Tensor):  # a leaf (Tensor or a subclass such as a Parameter)
                     prev = leaves.get(parent)
                     leaves[parent] = g if prev is None else prev + g
                 else:
@@ -268,7 +268,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     reachable = _dependencies(roots)
     leaf_ids = {id(o) for o in outputs if o.grad_fn is None}
     for node in reachable:
-        leaf_ids.update(id(p) for p in node.parents if p.__class__ is Tensor)
+        leaf_ids.update(id(p) for p in node.parents if isinstance(p, Tensor))
     for t in inputs:
         used = t.grad_fn in reachable if t.grad_fn is not None else id(t) in leaf_ids
         if not used and not allow_unused:

@@ -560,3 +560,16 @@ def test_graph_with_retain_graph_and_create_graph_is_freed_by_reference_counting
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_subclass_of_tensor_is_a_leaf_like_any_other():
+    class Parameter(ag.Tensor):  # as nn.Parameter will be
+        __slots__ = ()
+
+    w = Parameter([1.0, 2.0], requires_grad=True)
+    x = ag.tensor([3.0, 4.0])
+    loss = (w * x + w).sum() * 2.0
+    loss.backward()
+    np.testing.assert_allclose(w.grad.data, 2 * (x.data + 1))
+    (g,) = ag.grad((w * w).sum(), w)
+    np.testing.assert_allclose(g.data, 2 * w.data)
