@@ -7,6 +7,7 @@ from ..grad_mode import no_grad
 from ._common import Tensor, _wrap, as_tensor, binary, floating
 
 exp_nonpositive = NUMPY_OPS.exp_nonpositive  # exp(z <= 0) that never underflows
+_HALF = {np.dtype(t): np.array(0.5, dtype=t) for t in (np.float32, np.float64)}
 
 
 # --- arithmetic ---
@@ -145,7 +146,8 @@ class Sqrt(Primitive):
             return np.sqrt(x)
 
     def backward(self, gy):
-        return gy / (2 * self.y)
+        y = self.y
+        return gy / (y + y)  # 1 / (2 y), without a Python scalar (numpy's slow path)
 
 
 class Sin(Primitive):
@@ -184,7 +186,7 @@ class Tanh(Primitive):
 
     def backward(self, gy):
         y = self.y
-        return gy * (1 - y * y)
+        return gy - gy * y * y  # gy (1 - y^2), without a Python scalar (numpy's slow path)
 
 
 class Sigmoid(Primitive):
@@ -195,15 +197,17 @@ class Sigmoid(Primitive):
     save_output = True
 
     def forward(self, x):
-        # the tanh form never overflows or underflows, and is exactly 0 or 1 far out
-        y = np.tanh(x * 0.5)
-        y *= 0.5
-        y += 0.5
+        # the tanh form never overflows or underflows, and is exactly 0 or 1 far out;
+        # 0.5 as a 0-d array of x's dtype: numpy takes a slow path for Python scalars
+        half = _HALF.get(x.dtype, 0.5)
+        y = np.tanh(x * half)
+        y *= half
+        y += half
         return y
 
     def backward(self, gy):
-        y = self.y
-        return gy * y * (1 - y)
+        gy_y = gy * self.y
+        return gy_y - gy_y * self.y  # gy y (1 - y), without a Python scalar
 
 
 class Relu(Primitive):
