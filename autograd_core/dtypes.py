@@ -52,10 +52,6 @@ def resolve(dtype):
     raise TypeError(f"unsupported dtype {d} (use float32, float64, int64 or bool)")
 
 
-def is_floating(dtype):
-    return dtype.kind == "f"
-
-
 def _category(dtype):
     return 2 if dtype.kind == "f" else 1 if dtype.kind in "iu" else 0
 

@@ -40,10 +40,6 @@ def _fill(grads, like, create_graph):
                  else (g if create_graph else g.detach()) for g, x in zip(grads, like))
 
 
-def _needs_grad(ys):
-    return [y for y in ys if y.requires_grad]
-
-
 def _grad(ys, xs, vs, create_graph, retain_graph=None):
     pairs = [(y, v) for y, v in zip(ys, vs) if y.requires_grad]
     if not pairs:
