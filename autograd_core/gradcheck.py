@@ -78,7 +78,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                          "requires_grad=True")
     rng = np.random.default_rng(seed)
     outs = _outputs(fn, inputs)
-    diff = [o for o in outs if o.requires_grad and o.dtype.kind == "f"]
+    keep = [k for k, o in enumerate(outs) if o.requires_grad and o.dtype.kind == "f"]
+    diff = [outs[k] for k in keep]
     if not diff:
         for i in checked:
             if inputs[i].numel():
@@ -89,9 +90,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
 
     def contracted(xs):
         res = _outputs(fn, xs)  # grad mode stays on: gradgradcheck's fn differentiates inside
-        return sum(float(np.sum(o.data.astype(np.float64) * v))
-                   for o, v in zip([r for r in res if r.dtype.kind == "f" and _keep(r, res, outs)],
-                                   vs))
+        return sum(float(np.sum(res[k].data.astype(np.float64) * v)) for k, v in zip(keep, vs))
 
     analytical = grad(diff, [inputs[i] for i in checked],
                       grad_outputs=[_wrap(v.astype(o.dtype)) for o, v in zip(diff, vs)],
@@ -127,13 +126,6 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                      f"{x.dtype}): {int(bad.sum())} of {x.numel()} elements differ "
                      f"(atol={atol}, rtol={rtol}); worst first:\n{table}", raise_exception)
     return True
-
-
-def _keep(r, res, outs):
-    """Which of a no-grad re-run's outputs line up with the differentiable ones."""
-    k = [j for j, o in enumerate(res) if o is r][0]
-    o = outs[k]
-    return o.requires_grad and o.dtype.kind == "f"
 
 
 def _numerical(contracted, inputs, i, eps):
