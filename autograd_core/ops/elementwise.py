@@ -206,8 +206,9 @@ class Sigmoid(Primitive):
         return y
 
     def backward(self, gy):
-        gy_y = gy * self.y
-        return gy_y - gy_y * self.y  # gy y (1 - y), without a Python scalar
+        y = self.y
+        gy_y = gy * y
+        return gy_y - gy_y * y  # gy y (1 - y), without a Python scalar
 
 
 class Relu(Primitive):
