@@ -140,22 +140,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             if release and node._epoch is not None:  # free what backward needed
                 node.inputs = node._y = None
                 node._epoch = -1
-            if grads.__class__ is not tuple:  # one input (most nodes): no loop
-                parent = node.parents[0]
-                if grads.shape != node.in_shapes[0]:
-                    grads = _sum_to(grads, node.in_shapes[0]) if arrays else \
-                        sum_to(grads, node.in_shapes[0])
-                if isinstance(parent, Tensor):
-                    prev = leaves.get(parent)
-                    leaves[parent] = grads if prev is None else prev + grads
-                else:
-                    prev = pending.get(parent)
-                    if prev is None:
-                        pending[parent] = grads
-                        heappush(heap, (-parent._seq, parent))
-                    else:
-                        pending[parent] = prev + grads
-                continue
+            if grads.__class__ is not tuple:  # one input (most nodes)
+                grads = (grads,)
             for parent, g, shape in zip(node.parents, grads, node.in_shapes):
                 if g is None or parent is None:
                     continue
