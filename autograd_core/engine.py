@@ -6,7 +6,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from . import grad_mode
-from .function import EPOCH, _Grads
+from .function import _Grads
 from .grad_mode import ANOMALY
 from .ops.elementwise import cast
 from .ops.shape import _sum_to, sum_to
@@ -116,7 +116,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     retained = []
     anomaly = ANOMALY[0]
     release = not retain_graph
-    epoch = EPOCH
     prev_mode = _grad.grad_enabled
     _grad.grad_enabled = create_graph
     gc_was_on = gc.isenabled()
@@ -132,17 +131,11 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                 gy = _hooks_and_retain(node, gy, arrays, retained)
             if capture is not None and node in capture:
                 capture[node] = gy
-            if node._epoch is not None and node._epoch != epoch[0]:
-                node.check_saved()
-            grads = node.backward(gy)
+            edges = node._local_backward(gy, release)  # (parent, gradient, shape) triples
             if anomaly:
-                _check_finite(node, grads if grads.__class__ is tuple else (grads,))
-            if release and node._epoch is not None:  # free what backward needed
-                node.inputs = node._y = None
-                node._epoch = -1
-            if grads.__class__ is not tuple:  # one input (most nodes)
-                grads = (grads,)
-            for parent, g, shape in zip(node.parents, grads, node.in_shapes):
+                edges = list(edges)
+                _check_finite(node, [g for _, g, _ in edges])
+            for parent, g, shape in edges:
                 if g is None or parent is None:
                     continue
                 if g.shape != shape:

@@ -4,6 +4,7 @@ Also ag.Function for user-defined ops, and @export which publishes an op."""
 import itertools
 import os
 import traceback
+import types
 import weakref
 
 import numpy as np
@@ -57,6 +58,10 @@ class Primitive:
     save_output = False
     is_view = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _own_copies(cls)
+
     def forward(self, *xs):
         raise NotImplementedError
 
@@ -65,73 +70,128 @@ class Primitive:
 
     @classmethod
     def apply(cls, *inputs, **params):
-        node = cls(**params) if params else _new_node(cls)  # ops without parameters skip __init__
+        """Run the op on Tensors: forward on their arrays, and record the node when any
+        input requires grad and grad mode is on."""
+        node = cls(**params) if params else _new_node(cls)  # most ops skip __init__
         n = len(inputs)
-        if n == 1:
-            a = inputs[0]
-            y = node.forward(a.data)
-            record = a._requires_grad
-        else:
-            try:
-                if n == 2:
-                    a, b = inputs
-                    y = node.forward(a.data, b.data)
-                    record = a._requires_grad or b._requires_grad
-                else:
-                    y = node.forward(*[t.data for t in inputs])
-                    record = any(t._requires_grad for t in inputs)
-            except ValueError as e:
-                if "broadcast" not in str(e):
-                    raise
-                shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
-                raise ValueError(f"{node.op_name}: shapes {shapes} cannot be broadcast "
-                                 "together") from None
-        if y.__class__ is not np.ndarray:
-            y = np.asarray(y)
-        # the output tensor (_wrap, inlined: this is the hottest path of the library)
-        out = _new_tensor(Tensor)
-        out.data = y
-        out.grad = out._vc = out._base = out._hooks = None
-        out._retains_grad = False
+        if not cls.is_view:
+            if n == 1:
+                return cls.apply1(inputs[0], node)
+            if n == 2:
+                return cls.apply2(inputs[0], inputs[1], node)
+        try:
+            y = node.forward(*[t.data for t in inputs])
+        except ValueError as e:
+            _raise_broadcast(node, e, inputs)
+        out = _wrap(y if type(y) is np.ndarray else np.asarray(y))
         if cls.is_view:
             x = inputs[0]
             if x._vc is None:
                 x._vc = [0, 0]
             out._vc = x._vc
             out._base = x if x._base is None else x._base
-        if not record or not _grad.grad_enabled:
+        if _grad.grad_enabled and any(t._requires_grad for t in inputs):
+            node._attach(inputs, out)
+            node._save(inputs, y, out)
+        return out
+
+    # apply1 and apply2 are apply for one and two inputs, written out: the hottest path of
+    # the library (every elementwise op), where a generic loop would cost a third of the time.
+    @classmethod
+    def apply1(cls, a, node=None):
+        if node is None:
+            node = _new_node(cls)
+        y = node.forward(a.data)
+        if type(y) is not np.ndarray:
+            y = np.asarray(y)
+        out = _new_tensor(Tensor)  # _wrap, inlined
+        out.data = y
+        out.grad = out._vc = None
+        if not a._requires_grad or not _grad.grad_enabled:
             out.grad_fn = None
             out._requires_grad = False
             return out
-        # record: the node becomes out's grad_fn
-        if n == 1:
-            node.parents = (a.grad_fn or a,)  # a requires grad, or we would not record
-            node.in_shapes = (a.data.shape,)
-        elif n == 2:
-            node.parents = (a.grad_fn or (a if a._requires_grad else None),
-                            b.grad_fn or (b if b._requires_grad else None))
-            node.in_shapes = (a.data.shape, b.data.shape)
-        else:
-            node.parents = tuple([t.grad_fn or (t if t._requires_grad else None)
-                                  for t in inputs])
-            node.in_shapes = tuple([t.data.shape for t in inputs])
+        node.parents = (a.grad_fn or a,)
+        node.in_shapes = (a.data.shape,)
         if cls.save_inputs:
-            node.inputs = inputs
+            node.inputs = (a,)
             node._epoch = EPOCH[0]
         else:
             node.inputs = node._epoch = None
         if cls.save_output:
             node._y = y
-            out._vc = node._y_vc = [0, 0] if out._vc is None else out._vc
+            out._vc = node._y_vc = [0, 0]
             node._epoch = EPOCH[0]
         else:
             node._y = node._y_vc = None
-        # rarely used: hooks and retain_grad on the output, where forward ran (anomaly mode)
         node._extra = _Extra(_user_frame()) if ANOMALY[0] else None
-        node._seq = _next_seq()  # creation order: consumers always come after producers
+        node._seq = _next_seq()
         out.grad_fn = node
         out._requires_grad = True
         return out
+
+    @classmethod
+    def apply2(cls, a, b, node=None):
+        if node is None:
+            node = _new_node(cls)
+        try:
+            y = node.forward(a.data, b.data)
+        except ValueError as e:
+            _raise_broadcast(node, e, (a, b))
+        if type(y) is not np.ndarray:
+            y = np.asarray(y)
+        out = _new_tensor(Tensor)
+        out.data = y
+        out.grad = out._vc = None
+        if not (a._requires_grad or b._requires_grad) or not _grad.grad_enabled:
+            out.grad_fn = None
+            out._requires_grad = False
+            return out
+        node.parents = (a.grad_fn or (a if a._requires_grad else None),
+                        b.grad_fn or (b if b._requires_grad else None))
+        node.in_shapes = (a.data.shape, b.data.shape)
+        if cls.save_inputs:
+            node.inputs = (a, b)
+            node._epoch = EPOCH[0]
+        else:
+            node.inputs = node._epoch = None
+        if cls.save_output:
+            node._y = y
+            out._vc = node._y_vc = [0, 0]
+            node._epoch = EPOCH[0]
+        else:
+            node._y = node._y_vc = None
+        node._extra = _Extra(_user_frame()) if ANOMALY[0] else None
+        node._seq = _next_seq()
+        out.grad_fn = node
+        out._requires_grad = True
+        return out
+
+    def _save(self, inputs, y, out):
+        """Keep what backward reads (the general path of apply)."""
+        if self.save_inputs:
+            self.inputs = inputs
+            self._epoch = EPOCH[0]
+        else:
+            self.inputs = self._epoch = None
+        if self.save_output:
+            self._y = y
+            out._vc = self._y_vc = [0, 0] if out._vc is None else out._vc
+            self._epoch = EPOCH[0]
+
+    def _local_backward(self, gy, release):
+        """The engine's step at this node: check what it saved, run backward, free the saved
+        values (unless retain_graph); returns (parent, gradient, input shape) triples."""
+        epoch = self._epoch
+        if epoch is not None and epoch != EPOCH[0]:
+            self.check_saved()
+        grads = self.backward(gy)
+        if release and epoch is not None:
+            self.inputs = self._y = None
+            self._epoch = -1
+        if type(grads) is not tuple:  # one input (most nodes)
+            return zip(self.parents, (grads,), self.in_shapes)
+        return zip(self.parents, grads, self.in_shapes)
 
     def _attach(self, inputs, out):
         """Make this node out's grad_fn, as apply does inline (for ag.Function's ctx, which
@@ -248,6 +308,44 @@ class Primitive:
 
     def __repr__(self):
         return f"<{self.name} object at {id(self):#x}>"
+
+
+# The code every op runs per node, reading and writing the node's slots. CPython (3.11+)
+# speeds up an attribute access by caching the class it saw at that instruction; code shared
+# by all op classes sees a different class at nearly every call and loses that cache (node
+# creation then costs almost twice as much). So each op class gets its own copy of these
+# functions: the same code, with caches of its own.
+_PER_CLASS = ("apply1", "apply2", "_local_backward", "xs", "y")
+
+
+def _copy_function(f):
+    g = types.FunctionType(f.__code__.replace(), f.__globals__, f.__name__, f.__defaults__,
+                           f.__closure__)
+    g.__qualname__, g.__doc__ = f.__qualname__, f.__doc__
+    g._copied = True
+    return g
+
+
+def _own_copies(cls):
+    for name in _PER_CLASS:
+        owner = next(c for c in cls.__mro__ if name in c.__dict__)
+        attr = owner.__dict__[name]
+        fn = attr.fget if isinstance(attr, property) else getattr(attr, "__func__", attr)
+        if owner is not Primitive and not hasattr(fn, "_copied"):
+            continue  # the class (or a base between it and Primitive) has its own version
+        fn = _copy_function(fn)
+        if isinstance(attr, classmethod):
+            fn = classmethod(fn)
+        elif isinstance(attr, property):
+            fn = property(fn, doc=attr.__doc__)
+        setattr(cls, name, fn)
+
+
+def _raise_broadcast(node, e, inputs):
+    if "broadcast" not in str(e):
+        raise e
+    shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
+    raise ValueError(f"{node.op_name}: shapes {shapes} cannot be broadcast together") from None
 
 
 class _NumpyOps:

@@ -35,9 +35,6 @@ def _wrap(y):
     t.grad_fn = None
     t.grad = None
     t._vc = None
-    t._base = None
-    t._hooks = None
-    t._retains_grad = False
     return t
 
 
@@ -85,8 +82,12 @@ class Tensor:
         dtype: ag.float32 (default for floats), ag.float64, ag.int64 or ag.bool.
     """
 
-    __slots__ = ("data", "_requires_grad", "grad_fn", "grad", "_vc", "_base", "_hooks",
-                 "_retains_grad", "__weakref__")
+    __slots__ = ("data", "_requires_grad", "grad_fn", "grad", "_vc", "__dict__", "__weakref__")
+    # what few tensors set lives in the instance __dict__, made on first use: a new tensor
+    # costs four attribute stores (a view's base, hooks on a leaf, retain_grad)
+    _base = None
+    _hooks = None
+    _retains_grad = False
     __array_ufunc__ = None  # ndarray (op) Tensor defers to our reflected operators
     __array_priority__ = 1000
 
@@ -96,9 +97,6 @@ class Tensor:
         self.grad_fn = None
         self.grad = None
         self._vc = None
-        self._base = None
-        self._hooks = None
-        self._retains_grad = False
         if requires_grad:
             self.requires_grad = True
 
