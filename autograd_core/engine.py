@@ -101,7 +101,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     arrays = not create_graph
     pending = {}   # node -> gradient of its output (so far)
     leaves = {}    # leaf tensor -> gradient
-    heap = []      # (-creation order, node) of the nodes in pending
+    heap = []      # (creation order, counting down; node) of the nodes in pending
     for out, g in zip(outputs, grad_outputs):
         if arrays:
             g = g.data
@@ -110,7 +110,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             _accumulate(leaves, out, g)
         elif node not in pending:
             pending[node] = g
-            heappush(heap, (-node._seq, node))
+            heappush(heap, (node._seq, node))
         else:
             pending[node] = pending[node] + g
     retained = []
@@ -138,7 +138,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             for parent, g, shape in edges:
                 if g is None or parent is None:
                     continue
-                if g.shape != shape:
+                if shape is not None and g.shape != shape:
                     g = _sum_to(g, shape) if arrays else sum_to(g, shape)
                 if isinstance(parent, Tensor):  # a leaf (Tensor or a subclass such as a Parameter)
                     prev = leaves.get(parent)
@@ -147,7 +147,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                     prev = pending.get(parent)
                     if prev is None:
                         pending[parent] = g
-                        heappush(heap, (-parent._seq, parent))
+                        heappush(heap, (parent._seq, parent))
                     else:
                         pending[parent] = prev + g
     finally:

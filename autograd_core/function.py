@@ -15,7 +15,11 @@ from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state
 _new_tensor = _new_node = object.__new__
-_next_seq = itertools.count().__next__
+# creation order, counting down: consumers always come after (below) their producers, and
+# the engine's min-heap pops the newest node first
+_next_seq = itertools.count(0, -1).__next__
+# in_shapes of an elementwise node whose gradients need no summing back: shape None
+_SAME_SHAPE, _SAME_SHAPES = (None,), (None, None)
 EXPORTED = {}  # public name -> function, for ag.NAME and the op-spec meta-test
 
 
@@ -49,7 +53,12 @@ class Primitive:
     so it is recorded and can be differentiated again (any order).
 
     Subclasses set `save_inputs` (backward reads the inputs), `save_output` (it reads the
-    output) and `is_view` (the output shares the input's memory).
+    output) and `is_view` (the output shares the input's memory). A simple forward may be a
+    NumPy ufunc (`forward = np.tanh`): a ufunc is no descriptor, so node.forward(x) calls it.
+
+    A recorded node has `parents` (per input: its grad_fn, the leaf Tensor, or None when it
+    needs no gradient) and `in_shapes` (per input: its shape, or None when the gradient
+    already has it).
     """
 
     __slots__ = ("inputs", "parents", "in_shapes", "_y", "_y_vc", "_epoch", "_extra", "_seq",
@@ -57,6 +66,7 @@ class Primitive:
     save_inputs = True
     save_output = False
     is_view = False
+    elementwise = False  # see ops.elementwise.Elementwise
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -112,7 +122,7 @@ class Primitive:
             out._requires_grad = False
             return out
         node.parents = (a.grad_fn or a,)
-        node.in_shapes = (a.data.shape,)
+        node.in_shapes = _SAME_SHAPE if cls.elementwise else (a.data.shape,)
         if cls.save_inputs:
             node.inputs = (a,)
             node._epoch = EPOCH[0]
@@ -149,7 +159,8 @@ class Primitive:
             return out
         node.parents = (a.grad_fn or (a if a._requires_grad else None),
                         b.grad_fn or (b if b._requires_grad else None))
-        node.in_shapes = (a.data.shape, b.data.shape)
+        shapes = (a.data.shape, b.data.shape)
+        node.in_shapes = _SAME_SHAPES if cls.elementwise and shapes[0] == shapes[1] else shapes
         if cls.save_inputs:
             node.inputs = (a, b)
             node._epoch = EPOCH[0]

@@ -10,38 +10,47 @@ exp_nonpositive = NUMPY_OPS.exp_nonpositive  # exp(z <= 0) that never underflows
 _HALF = {np.dtype(t): np.array(0.5, dtype=t) for t in (np.float32, np.float64)}
 
 
+class Elementwise(Primitive):
+    """An op applied element by element: its output has the (broadcast) shape of its inputs
+    and its backward returns gradients of that shape, which the engine sums back where an
+    input was broadcast. Nodes record no input shapes when there is nothing to sum back."""
+
+    __slots__ = ()
+    elementwise = True
+
+
 # --- arithmetic ---
 
-class Add(Primitive):
+class Add(Elementwise):
     """y = a + b;  dy/da = 1, dy/db = 1."""
 
     __slots__ = ()
     save_inputs = False
 
-    forward = np.add  # a ufunc is no descriptor: node.forward(...) calls it as is
+    forward = np.add
 
     def backward(self, gy):
         return gy, gy
 
 
-class Sub(Primitive):
+class Sub(Elementwise):
     """y = a - b;  dy/da = 1, dy/db = -1."""
 
     __slots__ = ()
     save_inputs = False
 
-    forward = np.subtract  # a ufunc is no descriptor: node.forward(...) calls it as is
+    forward = np.subtract
 
     def backward(self, gy):
         return gy, (-gy if self.parents[1] is not None else None)
 
 
-class Mul(Primitive):
+class Mul(Elementwise):
     """y = a * b;  dy/da = b, dy/db = a."""
 
     __slots__ = ()
 
-    forward = np.multiply  # a ufunc is no descriptor: node.forward(...) calls it as is
+    forward = np.multiply
 
     def backward(self, gy):
         a, b = self.xs
@@ -49,7 +58,7 @@ class Mul(Primitive):
         return (gy * b if pa is not None else None), (gy * a if pb is not None else None)
 
 
-class Div(Primitive):
+class Div(Elementwise):
     """y = a / b;  dy/da = 1 / b, dy/db = -a / b^2."""
 
     __slots__ = ()
@@ -66,7 +75,7 @@ class Div(Primitive):
         return ga, gb
 
 
-class Neg(Primitive):
+class Neg(Elementwise):
     """y = -x;  dy/dx = -1."""
 
     __slots__ = ()
@@ -79,7 +88,7 @@ class Neg(Primitive):
         return -gy
 
 
-class Pow(Primitive):
+class Pow(Elementwise):
     """y = a ** b;  dy/da = b a^(b-1), dy/db = y log(a) (0 where a == 0 and b >= 0)."""
 
     __slots__ = ()
@@ -103,7 +112,7 @@ class Pow(Primitive):
         return ga, gb
 
 
-class Exp(Primitive):
+class Exp(Elementwise):
     """y = exp(x);  dy/dx = y."""
 
     __slots__ = ()
@@ -118,7 +127,7 @@ class Exp(Primitive):
         return gy * self.y
 
 
-class Log(Primitive):
+class Log(Elementwise):
     """y = log(x);  dy/dx = 1 / x."""
 
     __slots__ = ()
@@ -131,7 +140,7 @@ class Log(Primitive):
         return gy / self.xs[0]
 
 
-class Sqrt(Primitive):
+class Sqrt(Elementwise):
     """y = sqrt(x);  dy/dx = 1 / (2 y)."""
 
     __slots__ = ()
@@ -147,43 +156,43 @@ class Sqrt(Primitive):
         return gy / (y + y)  # 1 / (2 y), without a Python scalar (numpy's slow path)
 
 
-class Sin(Primitive):
+class Sin(Elementwise):
     """y = sin(x);  dy/dx = cos(x)."""
 
     __slots__ = ()
 
-    forward = np.sin  # a ufunc is no descriptor: node.forward(...) calls it as is
+    forward = np.sin
 
     def backward(self, gy):
         return gy * self.F.cos(self.xs[0])
 
 
-class Cos(Primitive):
+class Cos(Elementwise):
     """y = cos(x);  dy/dx = -sin(x)."""
 
     __slots__ = ()
 
-    forward = np.cos  # a ufunc is no descriptor: node.forward(...) calls it as is
+    forward = np.cos
 
     def backward(self, gy):
         return -(gy * self.F.sin(self.xs[0]))
 
 
-class Tanh(Primitive):
+class Tanh(Elementwise):
     """y = tanh(x);  dy/dx = 1 - y^2."""
 
     __slots__ = ()
     save_inputs = False
     save_output = True
 
-    forward = np.tanh  # a ufunc is no descriptor: node.forward(...) calls it as is
+    forward = np.tanh
 
     def backward(self, gy):
         y = self.y
         return gy - gy * y * y  # gy (1 - y^2), without a Python scalar (numpy's slow path)
 
 
-class Sigmoid(Primitive):
+class Sigmoid(Elementwise):
     """y = 1 / (1 + exp(-x));  dy/dx = y (1 - y)."""
 
     __slots__ = ()
@@ -205,7 +214,7 @@ class Sigmoid(Primitive):
         return gy_y - gy_y * y  # gy y (1 - y), without a Python scalar
 
 
-class Relu(Primitive):
+class Relu(Elementwise):
     """y = max(x, 0);  dy/dx = 1 where x > 0, else 0 (0 at the kink, as PyTorch)."""
 
     __slots__ = ()
@@ -219,18 +228,18 @@ class Relu(Primitive):
         return gy * self.F.const(self._y > 0, gy.dtype)
 
 
-class Abs(Primitive):
+class Abs(Elementwise):
     """y = |x|;  dy/dx = sign(x) (0 at 0)."""
 
     __slots__ = ()
 
-    forward = np.abs  # a ufunc is no descriptor: node.forward(...) calls it as is
+    forward = np.abs
 
     def backward(self, gy):
         return gy * self.F.const(np.sign(self.inputs[0].data), gy.dtype)
 
 
-class Clamp(Primitive):
+class Clamp(Elementwise):
     """y = min(max(x, lo), hi);  dy/dx = 1 inside [lo, hi], else 0."""
 
     __slots__ = ("lo", "hi")
@@ -273,23 +282,23 @@ class Where(Primitive):
                 gy * F.const(~self.cond, gy.dtype) if pb is not None else None)
 
 
-class Maximum(Primitive):
+class Maximum(Elementwise):
     """y = max(a, b);  the gradient goes to the larger input, split in half on ties."""
 
     __slots__ = ()
 
-    forward = np.maximum  # a ufunc is no descriptor: node.forward(...) calls it as is
+    forward = np.maximum
 
     def backward(self, gy):
         return _split_by(self, gy, np.greater)
 
 
-class Minimum(Primitive):
+class Minimum(Elementwise):
     """y = min(a, b);  the gradient goes to the smaller input, split in half on ties."""
 
     __slots__ = ()
 
-    forward = np.minimum  # a ufunc is no descriptor: node.forward(...) calls it as is
+    forward = np.minimum
 
     def backward(self, gy):
         return _split_by(self, gy, np.less)
@@ -304,7 +313,7 @@ def _split_by(node, gy, wins):
             (gy * F.const(1 - share, gy.dtype) if pb is not None else None))
 
 
-class Cast(Primitive):
+class Cast(Elementwise):
     """y = x as another dtype;  dy/dx = 1 (cast back to x's dtype)."""
 
     __slots__ = ("dtype", "in_dtype")
@@ -321,7 +330,7 @@ class Cast(Primitive):
         return self.F.cast(gy, self.in_dtype)
 
 
-class Clone(Primitive):
+class Clone(Elementwise):
     """y = a copy of x;  dy/dx = 1."""
 
     __slots__ = ()
