@@ -6,10 +6,9 @@ from heapq import heappop, heappush
 import numpy as np
 
 from . import grad_mode
-from .function import _Grads
-from .grad_mode import ANOMALY
 from .ops.elementwise import cast
-from .ops.shape import _sum_to, sum_to
+from .ops.shape import _sum_to
+from .ops.shape import sum_to as sum_to_tensor
 from .tensor import Tensor, _wrap
 
 _grad = grad_mode.state
@@ -114,8 +113,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         else:
             pending[node] = pending[node] + g
     retained = []
-    anomaly = ANOMALY[0]
     release = not retain_graph
+    sum_to = _sum_to if arrays else sum_to_tensor
     prev_mode = _grad.grad_enabled
     _grad.grad_enabled = create_graph
     gc_was_on = gc.isenabled()
@@ -131,25 +130,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
                 gy = _hooks_and_retain(node, gy, arrays, retained)
             if capture is not None and node in capture:
                 capture[node] = gy
-            edges = node._local_backward(gy, release)  # (parent, gradient, shape) triples
-            if anomaly:
-                edges = list(edges)
-                _check_finite(node, [g for _, g, _ in edges])
-            for parent, g, shape in edges:
-                if g is None or parent is None:
-                    continue
-                if shape is not None and g.shape != shape:
-                    g = _sum_to(g, shape) if arrays else sum_to(g, shape)
-                if isinstance(parent, Tensor):  # a leaf (Tensor or a subclass such as a Parameter)
-                    prev = leaves.get(parent)
-                    leaves[parent] = g if prev is None else prev + g
-                else:
-                    prev = pending.get(parent)
-                    if prev is None:
-                        pending[parent] = g
-                        heappush(heap, (parent._seq, parent))
-                    else:
-                        pending[parent] = prev + g
+            node._backprop(gy, release, pending, heap, leaves, sum_to)
     finally:
         quiet.__exit__(None, None, None)
         _grad.grad_enabled = prev_mode
@@ -167,23 +148,6 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         if not create_graph:
             out.grad = out.grad.detach()
     return leaves, [g for _, g in retained]
-
-
-def _check_finite(node, grads):
-    for i, g in enumerate(grads):
-        if g is None or isinstance(g, _Grads):
-            continue  # (a multi-output Function's grads are checked as it runs)
-        d = g.data if isinstance(g, Tensor) else g
-        if not np.all(np.isfinite(d)):
-            where = ""
-            if node._trace is not None:
-                f = node._trace
-                where = f"\n  its forward ran at {f.filename}:{f.lineno}, in {f.name}"
-                if f.line:
-                    where += f"\n    {f.line}"
-            bad = "nan" if np.any(np.isnan(d)) else "inf"
-            raise RuntimeError(f"Function '{node.name}' returned {bad} values in its {i}th "
-                               f"output.{where}")
 
 
 def _apply_leaf_hooks(leaf, g):

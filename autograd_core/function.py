@@ -6,6 +6,7 @@ import os
 import traceback
 import types
 import weakref
+from heapq import heappush
 
 import numpy as np
 
@@ -190,9 +191,10 @@ class Primitive:
             out._vc = self._y_vc = [0, 0] if out._vc is None else out._vc
             self._epoch = EPOCH[0]
 
-    def _local_backward(self, gy, release):
-        """The engine's step at this node: check what it saved, run backward, free the saved
-        values (unless retain_graph); returns (parent, gradient, input shape) triples."""
+    def _backprop(self, gy, release, pending, heap, leaves, sum_to):
+        """The backward walk's step at this node (see engine.run_backward): check what it
+        saved, run backward, free the saved values unless retain_graph, and hand each
+        parent its gradient, summed back to the input's shape where it was broadcast."""
         epoch = self._epoch
         if epoch is not None and epoch != EPOCH[0]:
             self.check_saved()
@@ -201,8 +203,24 @@ class Primitive:
             self.inputs = self._y = None
             self._epoch = -1
         if type(grads) is not tuple:  # one input (most nodes)
-            return zip(self.parents, (grads,), self.in_shapes)
-        return zip(self.parents, grads, self.in_shapes)
+            grads = (grads,)
+        if ANOMALY[0]:
+            _check_finite(self, grads)
+        for parent, g, shape in zip(self.parents, grads, self.in_shapes):
+            if g is None or parent is None:
+                continue
+            if shape is not None and g.shape != shape:
+                g = sum_to(g, shape)
+            if isinstance(parent, Tensor):  # a leaf (Tensor or a subclass such as a Parameter)
+                prev = leaves.get(parent)
+                leaves[parent] = g if prev is None else prev + g
+            else:
+                prev = pending.get(parent)
+                if prev is None:
+                    pending[parent] = g
+                    heappush(heap, (parent._seq, parent))
+                else:
+                    pending[parent] = prev + g
 
     def _attach(self, inputs, out):
         """Make this node out's grad_fn, as apply does inline (for ag.Function's ctx, which
@@ -326,7 +344,7 @@ class Primitive:
 # by all op classes sees a different class at nearly every call and loses that cache (node
 # creation then costs almost twice as much). So each op class gets its own copy of these
 # functions: the same code, with caches of its own.
-_PER_CLASS = ("apply1", "apply2", "_local_backward", "xs", "y")
+_PER_CLASS = ("apply1", "apply2", "_backprop", "xs", "y")
 
 
 def _copy_function(f):
@@ -350,6 +368,23 @@ def _own_copies(cls):
         elif isinstance(attr, property):
             fn = property(fn, doc=attr.__doc__)
         setattr(cls, name, fn)
+
+
+def _check_finite(node, grads):
+    for i, g in enumerate(grads):
+        if g is None or isinstance(g, _Grads):
+            continue  # (a multi-output Function's grads are checked as it runs)
+        d = g.data if isinstance(g, Tensor) else g
+        if not np.all(np.isfinite(d)):
+            where = ""
+            if node._trace is not None:
+                f = node._trace
+                where = f"\n  its forward ran at {f.filename}:{f.lineno}, in {f.name}"
+                if f.line:
+                    where += f"\n    {f.line}"
+            bad = "nan" if np.any(np.isnan(d)) else "inf"
+            raise RuntimeError(f"Function '{node.name}' returned {bad} values in its {i}th "
+                               f"output.{where}")
 
 
 def _raise_broadcast(node, e, inputs):

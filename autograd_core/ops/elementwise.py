@@ -350,7 +350,7 @@ def add(input, other, alpha=1):
     """input + alpha * other."""
     if alpha != 1:
         other = mul(other, alpha)
-    elif type(input) is Tensor and type(other) is Tensor and input.data.dtype == other.data.dtype:
+    elif type(input) is Tensor and type(other) is Tensor and input.data.dtype is other.data.dtype:
         return Add.apply2(input, other)  # the common case, without binary()'s checks
     return Add.apply(*binary(input, other, "add"))
 
@@ -365,7 +365,7 @@ def sub(input, other, alpha=1):
 
 @export
 def mul(input, other):
-    if type(input) is Tensor and type(other) is Tensor and input.data.dtype == other.data.dtype:
+    if type(input) is Tensor and type(other) is Tensor and input.data.dtype is other.data.dtype:
         return Mul.apply2(input, other)  # the common case, without binary()'s checks
     return Mul.apply(*binary(input, other, "mul"))
 
