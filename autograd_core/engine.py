@@ -11,7 +11,7 @@ from .ops.shape import _sum_to
 from .ops.shape import sum_to as sum_to_tensor
 from .tensor import Tensor, _wrap
 
-_grad = grad_mode.state
+_grad_enabled = grad_mode.enabled
 
 
 def _check_outputs(outputs, grad_outputs, op):
@@ -115,8 +115,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     retained = []
     release = not retain_graph
     sum_to = _sum_to if arrays else sum_to_tensor
-    prev_mode = _grad.grad_enabled
-    _grad.grad_enabled = create_graph
+    prev_mode = _grad_enabled()
+    grad_mode.set_enabled(create_graph)
     gc_was_on = gc.isenabled()
     gc.disable()  # the walk makes many short-lived objects and no cycles: skip collections
     # as in torch, inf and nan in gradients are values, not warnings (detect_anomaly finds them)
@@ -133,7 +133,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             node._backprop(gy, release, pending, heap, leaves, sum_to)
     finally:
         quiet.__exit__(None, None, None)
-        _grad.grad_enabled = prev_mode
+        grad_mode.set_enabled(prev_mode)
         if gc_was_on:
             gc.enable()
     if arrays:

@@ -14,7 +14,7 @@ from . import grad_mode
 from .grad_mode import ANOMALY
 from .tensor import Tensor, _wrap
 
-_grad = grad_mode.state
+_grad_enabled = grad_mode.enabled
 _new_tensor = _new_node = object.__new__
 # creation order, counting down: consumers always come after (below) their producers, and
 # the engine's min-heap pops the newest node first
@@ -101,7 +101,7 @@ class Primitive:
                 x._vc = [0, 0]
             out._vc = x._vc
             out._base = x if x._base is None else x._base
-        if _grad.grad_enabled and any(t._requires_grad for t in inputs):
+        if _grad_enabled() and any(t._requires_grad for t in inputs):
             node._attach(inputs, out)
             node._save(inputs, y, out)
         return out
@@ -118,7 +118,7 @@ class Primitive:
         out = _new_tensor(Tensor)  # _wrap, inlined
         out.data = y
         out.grad = out._vc = None
-        if not a._requires_grad or not _grad.grad_enabled:
+        if not a._requires_grad or not _grad_enabled():
             out.grad_fn = None
             out._requires_grad = False
             return out
@@ -154,7 +154,7 @@ class Primitive:
         out = _new_tensor(Tensor)
         out.data = y
         out.grad = out._vc = None
-        if not (a._requires_grad or b._requires_grad) or not _grad.grad_enabled:
+        if not (a._requires_grad or b._requires_grad) or not _grad_enabled():
             out.grad_fn = None
             out._requires_grad = False
             return out
@@ -248,7 +248,7 @@ class Primitive:
 
     @property
     def F(self):  # noqa: N802  (reads like a namespace: F.exp, F.sum)
-        if _grad.grad_enabled:
+        if _grad_enabled():
             from .ops import tensor_ops
             return tensor_ops
         return NUMPY_OPS
@@ -256,7 +256,7 @@ class Primitive:
     @property
     def xs(self):
         inputs = self.inputs
-        if _grad.grad_enabled:
+        if _grad_enabled():
             return inputs
         if len(inputs) == 2:
             return inputs[0].data, inputs[1].data
@@ -264,7 +264,7 @@ class Primitive:
 
     @property
     def y(self):
-        return self.output if _grad.grad_enabled else self._y
+        return self.output if _grad_enabled() else self._y
 
     @property
     def output(self):
@@ -567,7 +567,7 @@ class FunctionCtx(Primitive):
         pass  # saved_tensors checks, when the user's backward reads them
 
     def backward(self, gy):
-        arrays = not _grad.grad_enabled  # a first-order pass hands us ndarrays: the user
+        arrays = not _grad_enabled()  # a first-order pass hands us ndarrays: the user
         if isinstance(gy, _Grads):       # writes backward with Tensors, so wrap and unwrap
             gys = []
             for g, (shape, dtype) in zip(gy.items, self._outputs):
@@ -658,7 +658,7 @@ class Function:
                 outs[k] = o = _wrap(o.data)  # a fresh output object: the graph is ours alone
                 if nd:
                     ctx._non_diff += (id(o),)
-        if _grad.grad_enabled and any(t.requires_grad for t in tensors):
+        if _grad_enabled() and any(t.requires_grad for t in tensors):
             if not many:
                 ctx._attach(tensors, outs[0])
             else:  # each output hangs off ctx through a _Select node

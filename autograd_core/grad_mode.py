@@ -1,21 +1,21 @@
-"""Grad mode (thread-local, as in torch) and anomaly mode (global, as in torch): context
+"""Grad mode (per thread, as in torch) and anomaly mode (global, as in torch): context
 managers that also work as decorators."""
 
+import contextvars
 import functools
-import threading
 
-
-class _State(threading.local):
-    grad_enabled = True
-
-
-state = _State()
+# Grad mode is a context variable: every thread (and asyncio task) has its own, starting
+# enabled, as torch's thread-local mode; and reading it is one fast C call, which matters
+# because every op reads it.
+_GRAD_ENABLED = contextvars.ContextVar("autograd_core.grad_enabled", default=True)
+enabled = _GRAD_ENABLED.get        # enabled() -> bool
+set_enabled = _GRAD_ENABLED.set    # set_enabled(bool)
 ANOMALY = [False]  # global, as torch's anomaly mode; a list so readers see changes
 
 
 def is_grad_enabled():
     """True when new operations are recorded for backward."""
-    return state.grad_enabled
+    return enabled()
 
 
 class _Switch:
@@ -24,12 +24,12 @@ class _Switch:
     _value = None
 
     def __enter__(self):
-        self._prev = state.grad_enabled
-        state.grad_enabled = self._value
+        self._prev = enabled()
+        set_enabled(self._value)
         return self
 
     def __exit__(self, *exc):
-        state.grad_enabled = self._prev
+        set_enabled(self._prev)
         return False
 
     def __call__(self, fn):
@@ -60,8 +60,8 @@ class set_grad_enabled(_Switch):  # noqa: N801
 
     def __init__(self, mode):
         self._value = bool(mode)
-        self._prev = state.grad_enabled
-        state.grad_enabled = self._value  # takes effect at once, as torch.set_grad_enabled
+        self._prev = enabled()
+        set_enabled(self._value)  # takes effect at once, as torch.set_grad_enabled
 
     def __enter__(self):
         return self
@@ -70,7 +70,7 @@ class set_grad_enabled(_Switch):  # noqa: N801
         return (self._value,)
 
     def __call__(self, fn):
-        state.grad_enabled = self._prev  # used as a decorator: undo the eager switch
+        set_enabled(self._prev)  # used as a decorator: undo the eager switch
         return super().__call__(fn)
 
 

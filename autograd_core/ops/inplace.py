@@ -11,7 +11,7 @@ from ._common import as_tensor, const, shape_str
 from .elementwise import add, cast, clamp, div, mul, sub, where
 from .shape import _norm_index
 
-_grad = grad_mode.state
+_grad_enabled = grad_mode.enabled
 
 
 def _bump(t):
@@ -24,7 +24,7 @@ def _bump(t):
 
 
 def _check_leaf(t, op):
-    if _grad.grad_enabled and t._requires_grad and t.grad_fn is None:
+    if _grad_enabled() and t._requires_grad and t.grad_fn is None:
         raise RuntimeError(
             f"{op}: a leaf Variable that requires grad is being used in an in-place operation "
             "(wrap it in `with ag.no_grad():` to update parameters, or clone() it first)")
@@ -48,7 +48,7 @@ def _write(t, value, op):
 def _apply(t, op, fn, *args):
     """t <- fn(t, *args), recorded in the graph when grad mode needs it."""
     _check_leaf(t, op)
-    track = _grad.grad_enabled and (
+    track = _grad_enabled() and (
         t._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
     if not track:
         with grad_mode.no_grad():
@@ -105,7 +105,7 @@ def _fast(t, op, ufunc, other):
 
 
 def _tracking(t, other):
-    return _grad.grad_enabled and (
+    return _grad_enabled() and (
         t._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
 
 
@@ -175,7 +175,7 @@ def _overwrite(old, new):
 def _fill(self, op, make):
     _check_leaf(self, op)
     value = make()
-    if _grad.grad_enabled and self._requires_grad:
+    if _grad_enabled() and self._requires_grad:
         return _apply(self, op, lambda a: _overwrite(a, const(np.asarray(value), a.dtype)))
     _write(self, value, op)
     _bump(self)
