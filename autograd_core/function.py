@@ -202,11 +202,14 @@ class Primitive:
         if release and epoch is not None:
             self.inputs = self._y = None
             self._epoch = -1
-        if type(grads) is not tuple:  # one input (most nodes)
-            grads = (grads,)
+        if type(grads) is not tuple:  # one input (most nodes): a zip costs more
+            edges = ((self.parents[0], grads, self.in_shapes[0]),)
+        else:
+            edges = zip(self.parents, grads, self.in_shapes)
         if ANOMALY[0]:
-            _check_finite(self, grads)
-        for parent, g, shape in zip(self.parents, grads, self.in_shapes):
+            edges = list(edges)
+            _check_finite(self, [g for _, g, _ in edges])
+        for parent, g, shape in edges:
             if g is None or parent is None:
                 continue
             if shape is not None and g.shape != shape:
