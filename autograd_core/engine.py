@@ -1,7 +1,7 @@
 """The backward pass: the chain rule node by node, newest node first."""
 
 import gc
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heapreplace
 
 import numpy as np
 
@@ -123,14 +123,20 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore")
     quiet.__enter__()
     try:
-        while heap:
-            node = heappop(heap)[1]
+        node = heappop(heap)[1] if heap else None
+        while node is not None:
             gy = pending.pop(node)
             if node._extra is not None:
                 gy = _hooks_and_retain(node, gy, arrays, retained)
             if capture is not None and node in capture:
                 capture[node] = gy
-            node._backprop(gy, release, pending, heap, leaves, sum_to)
+            node = node._backprop(gy, release, pending, heap, leaves, sum_to)
+            # next: the newest pending node, either the parent _backprop handed back or the
+            # heap's top (the heap holds all other pending nodes)
+            if node is None:
+                node = heappop(heap)[1] if heap else None
+            elif heap and heap[0][0] < node._seq:
+                node = heapreplace(heap, (node._seq, node))[1]
     finally:
         quiet.__exit__(None, None, None)
         grad_mode.set_enabled(prev_mode)

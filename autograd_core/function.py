@@ -194,7 +194,9 @@ class Primitive:
     def _backprop(self, gy, release, pending, heap, leaves, sum_to):
         """The backward walk's step at this node (see engine.run_backward): check what it
         saved, run backward, free the saved values unless retain_graph, and hand each
-        parent its gradient, summed back to the input's shape where it was broadcast."""
+        parent its gradient, summed back to the input's shape where it was broadcast.
+        Returns the first parent it made pending, which it leaves out of the heap (or None):
+        in a chain that parent is the next node, and needs no trip through the heap."""
         epoch = self._epoch
         if epoch is not None and epoch != EPOCH[0]:
             self.check_saved()
@@ -209,6 +211,7 @@ class Primitive:
         if ANOMALY[0]:
             edges = list(edges)
             _check_finite(self, [g for _, g, _ in edges])
+        first_new = None  # the first parent this step made pending: returned, not pushed
         for parent, g, shape in edges:
             if g is None or parent is None:
                 continue
@@ -221,9 +224,13 @@ class Primitive:
                 prev = pending.get(parent)
                 if prev is None:
                     pending[parent] = g
-                    heappush(heap, (parent._seq, parent))
+                    if first_new is None:
+                        first_new = parent
+                    else:
+                        heappush(heap, (parent._seq, parent))
                 else:
                     pending[parent] = prev + g
+        return first_new
 
     def _attach(self, inputs, out):
         """Make this node out's grad_fn, as apply does inline (for ag.Function's ctx, which
