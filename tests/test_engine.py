@@ -56,6 +56,23 @@ def test_diamond_graph_gradient_matches_torch(torch):
     np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-10)
 
 
+@pytest.mark.parametrize("older_parent_first", [True, False])
+def test_a_node_runs_once_and_after_all_its_consumers(older_parent_first):
+    # w's step makes two parents pending at once; the one it hands straight to the next
+    # step (the first) may be older than the other, which must then run first
+    x = _leaf([0.5, -1.0])
+    y = x * 2
+    z = y.exp()  # a second consumer of y, newer than y's node
+    w = y + z if older_parent_first else z + y
+    seen = []
+    y.register_hook(lambda g: seen.append(("y", g.data.copy())))
+    z.register_hook(lambda g: seen.append(("z", g.data.copy())))
+    w.sum().backward()
+    assert [name for name, _ in seen] == ["z", "y"]
+    np.testing.assert_allclose(seen[1][1], 1 + np.exp(y.data))  # y's whole gradient at once
+    np.testing.assert_allclose(x.grad.data, 2 * (1 + np.exp(2 * x.data)))
+
+
 def test_grad_is_a_tensor_without_graph_of_the_leaf_shape():
     x = _leaf(RNG.standard_normal((2, 3)))
     (x * 2).sum().backward()
