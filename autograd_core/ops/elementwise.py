@@ -345,13 +345,30 @@ class Clone(Elementwise):
 
 # --- public functions ---
 
+# The public functions call these bound methods: fetching a classmethod from its class
+# on every call costs about 2% of a small elementwise op.
+_ABS = Abs.apply1
+_ADD = Add.apply2
+_CLONE = Clone.apply1
+_COS = Cos.apply1
+_EXP = Exp.apply1
+_LOG = Log.apply1
+_MUL = Mul.apply2
+_NEG = Neg.apply1
+_RELU = Relu.apply1
+_SIGMOID = Sigmoid.apply1
+_SIN = Sin.apply1
+_SQRT = Sqrt.apply1
+_TANH = Tanh.apply1
+
+
 @export
 def add(input, other, alpha=1):
     """input + alpha * other."""
     if alpha != 1:
         other = mul(other, alpha)
     elif type(input) is Tensor and type(other) is Tensor and input.data.dtype is other.data.dtype:
-        return Add.apply2(input, other)  # the common case, without binary()'s checks
+        return _ADD(input, other)  # the common case, without binary()'s checks
     return Add.apply(*binary(input, other, "add"))
 
 
@@ -366,7 +383,7 @@ def sub(input, other, alpha=1):
 @export
 def mul(input, other):
     if type(input) is Tensor and type(other) is Tensor and input.data.dtype is other.data.dtype:
-        return Mul.apply2(input, other)  # the common case, without binary()'s checks
+        return _MUL(input, other)  # the common case, without binary()'s checks
     return Mul.apply(*binary(input, other, "mul"))
 
 
@@ -381,7 +398,7 @@ def div(input, other):
 
 @export
 def neg(input):
-    return Neg.apply1(as_tensor(input, "neg"))
+    return _NEG(as_tensor(input, "neg"))
 
 
 @export
@@ -394,47 +411,47 @@ def pow(input, exponent):  # noqa: A001
 
 @export
 def exp(input):
-    return Exp.apply1(floating(input, "exp"))
+    return _EXP(floating(input, "exp"))
 
 
 @export
 def log(input):
-    return Log.apply1(floating(input, "log"))
+    return _LOG(floating(input, "log"))
 
 
 @export
 def sqrt(input):
-    return Sqrt.apply1(floating(input, "sqrt"))
+    return _SQRT(floating(input, "sqrt"))
 
 
 @export
 def sin(input):
-    return Sin.apply1(floating(input, "sin"))
+    return _SIN(floating(input, "sin"))
 
 
 @export
 def cos(input):
-    return Cos.apply1(floating(input, "cos"))
+    return _COS(floating(input, "cos"))
 
 
 @export
 def tanh(input):
-    return Tanh.apply1(floating(input, "tanh"))
+    return _TANH(floating(input, "tanh"))
 
 
 @export
 def sigmoid(input):
-    return Sigmoid.apply1(floating(input, "sigmoid"))
+    return _SIGMOID(floating(input, "sigmoid"))
 
 
 @export
 def relu(input):
-    return Relu.apply1(as_tensor(input, "relu"))
+    return _RELU(as_tensor(input, "relu"))
 
 
 @export
 def abs(input):  # noqa: A001
-    return Abs.apply1(as_tensor(input, "abs"))
+    return _ABS(as_tensor(input, "abs"))
 
 
 @export
@@ -488,7 +505,7 @@ def cast(input, dtype):
 
 @export
 def clone(input):
-    return Clone.apply1(as_tensor(input, "clone"))
+    return _CLONE(as_tensor(input, "clone"))
 
 
 @export
