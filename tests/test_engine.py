@@ -590,3 +590,45 @@ def test_subclass_of_tensor_is_a_leaf_like_any_other():
     np.testing.assert_allclose(w.grad.data, 2 * (x.data + 1))
     (g,) = ag.grad((w * w).sum(), w)
     np.testing.assert_allclose(g.data, 2 * w.data)
+
+
+# --- the per-class copies of the hot code (speed relies on them, results must not) ---
+
+def test_each_op_class_runs_its_own_copy_of_the_per_node_code():
+    from autograd_core.function import _PER_CLASS, Primitive
+    from autograd_core.ops.elementwise import Mul, Sigmoid, Tanh
+
+    def code(cls, name):
+        attr = cls.__dict__[name]
+        fn = attr.fget if isinstance(attr, property) else getattr(attr, "__func__", attr)
+        return fn.__code__
+
+    for name in _PER_CLASS:
+        codes = {id(code(c, name)) for c in (Primitive, Tanh, Sigmoid, Mul)}
+        assert len(codes) == 4, name
+        assert code(Tanh, name).co_code == code(Primitive, name).co_code
+
+
+def test_an_op_that_defines_its_own_xs_keeps_it_and_passes_it_on():
+    from autograd_core.function import Primitive
+
+    class Scale(Primitive):
+        __slots__ = ()
+
+        def forward(self, x):
+            return x * 3
+
+        def backward(self, gy):
+            return gy * self.xs  # xs below: a single array or tensor, not a tuple
+
+        @property
+        def xs(self):
+            return 3.0
+
+    class Scale2(Scale):
+        __slots__ = ()
+
+    x = _leaf([1.0, 2.0])
+    Scale2.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
+    assert Scale2.xs is Scale.xs
