@@ -21,6 +21,12 @@ _new_tensor = _new_node = object.__new__
 _next_seq = itertools.count(0, -1).__next__
 # in_shapes of an elementwise node whose gradients need no summing back: shape None
 _SAME_SHAPE, _SAME_SHAPES = (None,), (None, None)
+# What the code creating a node runs inside: nn.Module.__call__ puts a record of the module
+# here while its forward runs, and every node keeps it (the graph renderer groups nodes by
+# it). One slot for the process, read in a few instructions: a context variable would cost
+# 2% of a small op, and a model run by several threads at once is the only case that
+# could see another thread's label.
+SCOPE = [None]
 EXPORTED = {}  # public name -> function, for ag.NAME and the op-spec meta-test
 
 
@@ -58,12 +64,12 @@ class Primitive:
     NumPy ufunc (`forward = np.tanh`): a ufunc is no descriptor, so node.forward(x) calls it.
 
     A recorded node has `parents` (per input: its grad_fn, the leaf Tensor, or None when it
-    needs no gradient) and `in_shapes` (per input: its shape, or None when the gradient
-    already has it).
+    needs no gradient), `in_shapes` (per input: its shape, or None when the gradient
+    already has it) and `scope` (what it ran inside: an nn module's call record, or None).
     """
 
     __slots__ = ("inputs", "parents", "in_shapes", "_y", "_y_vc", "_epoch", "_extra", "_seq",
-                 "__weakref__")
+                 "scope", "__weakref__")
     save_inputs = True
     save_output = False
     is_view = False
@@ -137,6 +143,7 @@ class Primitive:
             node._y = node._y_vc = None
         node._extra = _Extra(_user_frame()) if ANOMALY[0] else None
         node._seq = _next_seq()
+        node.scope = SCOPE[0]
         out.grad_fn = node
         out._requires_grad = True
         return out
@@ -175,6 +182,7 @@ class Primitive:
             node._y = node._y_vc = None
         node._extra = _Extra(_user_frame()) if ANOMALY[0] else None
         node._seq = _next_seq()
+        node.scope = SCOPE[0]
         out.grad_fn = node
         out._requires_grad = True
         return out
@@ -240,6 +248,7 @@ class Primitive:
         self._y = self._y_vc = None
         self._extra = _Extra(_user_frame()) if ANOMALY[0] else None
         self._seq = _next_seq()
+        self.scope = SCOPE[0]
         out.grad_fn = self
         out._requires_grad = True
 
@@ -714,6 +723,7 @@ class _Select(Primitive):
         self.in_shapes = (_MULTI,)
         self.inputs = self._y = self._y_vc = self._epoch = self._extra = None
         self._seq = _next_seq()
+        self.scope = SCOPE[0]
         out.grad_fn = self
         out._requires_grad = True
 

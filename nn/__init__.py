@@ -1,1 +1,14 @@
-"""Neural-network layers built from autograd_core primitives (in progress)."""
+"""Neural-network layers built from autograd_core primitives, with PyTorch's names,
+arguments, parameter names and initialisation (in progress: see the README's status)."""
+
+from . import functional, init, utils
+from .activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .linear import Dropout, Flatten, Identity, Linear
+from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
+
+__all__ = [
+    "functional", "init", "utils",
+    "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
+    "Linear", "Identity", "Flatten", "Dropout",
+    "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax",
+]

@@ -1,0 +1,118 @@
+"""nn.functional: the functional form of every layer and loss, composed from autograd_core
+ops (none of them has a backward of its own)."""
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core.random import generator
+from autograd_core.tensor import Tensor
+
+
+def _shape(t):
+    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+
+
+# --- linear ---
+
+def linear(input, weight, bias=None):
+    """y = x W^T + b, with W of shape (out_features, in_features)."""
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise ValueError(f"linear: input of shape {_shape(input)} does not end in the "
+                         f"in_features={weight.shape[-1]} of the weight of shape "
+                         f"{_shape(weight)}")
+    y = ag.matmul(input, weight.t()) if weight.ndim == 2 else ag.matmul(input, weight)
+    return y if bias is None else y + bias
+
+
+# --- activations ---
+
+def relu(input, inplace=False):
+    return ag.relu(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x for x > 0, negative_slope * x otherwise."""
+    return ag.where(input > 0, input, input * negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x for x > 0, alpha (e^x - 1) otherwise (e^x of min(x, 0): the unused branch never
+    overflows, so its zero gradient stays zero)."""
+    return ag.where(input > 0, input, (ag.minimum(input, 0.0).exp() - 1.0) * alpha)
+
+
+def sigmoid(input):
+    return ag.sigmoid(input)
+
+
+def tanh(input):
+    return ag.tanh(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e^(beta x)) / beta, computed as (relu(bx) + log(1 + e^-|bx|)) / beta so it
+    never overflows; x itself where beta x > threshold, as in PyTorch."""
+    bx = input * beta
+    smooth = (ag.relu(bx) + ((-bx.abs()).exp() + 1.0).log()) / beta
+    return ag.where(bx > threshold, input, smooth)
+
+
+def softmax(input, dim=None, dtype=None):
+    x = input if dtype is None else input.to(dtype)
+    return ag.softmax(x, dim=_default_dim(x, dim))
+
+
+def log_softmax(input, dim=None, dtype=None):
+    x = input if dtype is None else input.to(dtype)
+    return ag.log_softmax(x, dim=_default_dim(x, dim))
+
+
+def _default_dim(x, dim):
+    # PyTorch's legacy choice when dim is omitted: 0 for 0-, 1- and 3-d inputs, else 1
+    if dim is not None:
+        return dim
+    return 0 if x.ndim in (0, 1, 3) else 1
+
+
+# --- dropout and shape helpers ---
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (inverted
+    dropout: the expected value is unchanged, so evaluation needs no rescaling). The mask
+    comes from the global generator. Identity when not training or p == 0."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    keep = generator().random(input.shape) >= p
+    scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    return input * ag.tensor(np.where(keep, scale, np.zeros((), input.dtype)))
+
+
+def flatten(input, start_dim=1, end_dim=-1):
+    return ag.flatten(input, start_dim, end_dim)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices (int64) -> int64 tensor with one more dim of size num_classes."""
+    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if idx.dtype.kind not in "iu":
+        raise TypeError("one_hot is only applicable to index tensor of integer dtype, got "
+                        f"{idx.dtype}")
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got "
+                           f"{int(idx.min())}..{int(idx.max())}")
+    return ag.tensor((idx[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """input / max(||input||_p over dim, eps)."""
+    if p == 2:
+        norm = (input * input).sum(dim=dim, keepdim=True).sqrt()
+    else:
+        norm = (input.abs() ** p).sum(dim=dim, keepdim=True) ** (1.0 / p)
+    return input / ag.clamp(norm, min=eps)

@@ -1,0 +1,150 @@
+"""Weight initialisation, as torch.nn.init: in place, without recording, drawing from the
+one global generator (ag.manual_seed makes it reproducible).
+
+Fan-in and fan-out of a weight of shape (out, in, *kernel): fan_in = in * prod(kernel),
+fan_out = out * prod(kernel). Xavier/Glorot keeps the variance of activations and
+gradients about equal across layers for tanh-like units: std = gain * sqrt(2 / (fan_in +
+fan_out)). Kaiming/He does it for ReLU, which zeroes half its inputs: std = gain /
+sqrt(fan), with gain sqrt(2).
+"""
+
+import math
+
+import numpy as np
+
+import autograd_core as ag
+from autograd_core.random import generator
+
+
+def _check(tensor, op):
+    if not isinstance(tensor, ag.Tensor):
+        raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
+
+
+def _fill(tensor, values):
+    with ag.no_grad():
+        tensor.copy_(ag.tensor(np.asarray(values), dtype=tensor.dtype))
+    return tensor
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for a nonlinearity: the factor that keeps the variance of
+    activations the same through the layer (1 for linear and sigmoid, 5/3 for tanh,
+    sqrt(2) for relu, sqrt(2 / (1 + slope^2)) for leaky_relu, 3/4 for selu)."""
+    linear = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+              "conv_transpose2d", "conv_transpose3d", "sigmoid")
+    if nonlinearity in linear:
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope ** 2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor):
+    if tensor.ndim < 2:
+        raise ValueError("Fan in and fan out can not be computed for tensor with fewer than 2 "
+                         "dimensions")
+    receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
+
+
+def _fan(tensor, mode):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor, a=0.0, b=1.0):
+    """Fill with U(a, b)."""
+    _check(tensor, "uniform_")
+    return _fill(tensor, generator().uniform(a, b, tensor.shape))
+
+
+def normal_(tensor, mean=0.0, std=1.0):
+    """Fill with N(mean, std^2)."""
+    _check(tensor, "normal_")
+    return _fill(tensor, generator().normal(mean, std, tensor.shape))
+
+
+def constant_(tensor, val):
+    _check(tensor, "constant_")
+    return _fill(tensor, np.full(tensor.shape, val))
+
+
+def zeros_(tensor):
+    return constant_(tensor, 0.0)
+
+
+def ones_(tensor):
+    return constant_(tensor, 1.0)
+
+
+def xavier_uniform_(tensor, gain=1.0):
+    """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    a = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -a, a)
+
+
+def xavier_normal_(tensor, gain=1.0):
+    """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+
+
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He: U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
+    (PyTorch's Linear and Conv default: a = sqrt(5), which gives b = 1 / sqrt(fan_in).)"""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    bound = math.sqrt(3.0) * std
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He: N(0, std^2) with std = gain / sqrt(fan)."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return normal_(tensor, 0.0, std)
+
+
+def orthogonal_(tensor, gain=1.0):
+    """A (semi-)orthogonal matrix (rows or columns orthonormal), from the QR decomposition
+    of a Gaussian matrix with the signs fixed so the draw is uniform (Saxe et al. 2013);
+    dims after the first are flattened."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.data.size == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.data.size // rows
+    flat = generator().normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q = q * np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (gain * q).reshape(tensor.shape))
+
+
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """N(mean, std^2) restricted to [a, b] (redrawn until inside)."""
+    _check(tensor, "trunc_normal_")
+    values = generator().normal(mean, std, tensor.shape)
+    bad = (values < a) | (values > b)
+    while bad.any():
+        values[bad] = generator().normal(mean, std, int(bad.sum()))
+        bad = (values < a) | (values > b)
+    return _fill(tensor, values)
