@@ -17,6 +17,7 @@ from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad
 from .engine import grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import functional
+from .io import SerializationError, load, save
 
 float = float32  # noqa: A001  (torch.float)
 double = float64

@@ -1,0 +1,246 @@
+"""Linear, the activations, init and utils: gradchecked in float64 and compared with
+PyTorch after copying our parameters into the torch layer."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_core as ag
+import nn
+from nn import functional as F
+
+RNG = np.random.default_rng(11)
+
+
+def _t(a, requires_grad=False):
+    """A float64 tensor (float arrays otherwise become the default float32)."""
+    return ag.tensor(a, dtype=ag.float64, requires_grad=requires_grad)
+
+
+@pytest.fixture(scope="module")
+def torch():
+    import torch  # the dev extra's test oracle (never skipped: its absence is a failure)
+    return torch
+
+
+def _pair(torch, ours, theirs, x):
+    """Copy our state into the torch layer, run both on x (float64), compare outputs,
+    input gradients and parameter gradients under a random upstream gradient."""
+    ours.double()
+    theirs.double()
+    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    xa = _t(x, requires_grad=True)
+    xt = torch.tensor(x, requires_grad=True)
+    ya, yt = ours(xa), theirs(xt)
+    np.testing.assert_allclose(ya.data, yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    g = RNG.standard_normal(ya.shape)
+    (ya * _t(g)).sum().backward()
+    (yt * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-10, atol=1e-12,
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("shape", [(5, 3), (3,), (2, 4, 3)])
+def test_linear_matches_torch(torch, bias, shape):
+    _pair(torch, nn.Linear(3, 2, bias=bias), torch.nn.Linear(3, 2, bias=bias),
+          RNG.standard_normal(shape))
+
+
+ACTIVATIONS = [
+    (lambda: nn.ReLU(), "ReLU", {}),
+    (lambda: nn.LeakyReLU(0.2), "LeakyReLU", {"negative_slope": 0.2}),
+    (lambda: nn.ELU(0.7), "ELU", {"alpha": 0.7}),
+    (lambda: nn.Sigmoid(), "Sigmoid", {}),
+    (lambda: nn.Tanh(), "Tanh", {}),
+    (lambda: nn.Softplus(2.0, 5.0), "Softplus", {"beta": 2.0, "threshold": 5.0}),
+    (lambda: nn.Softmax(dim=1), "Softmax", {"dim": 1}),
+    (lambda: nn.LogSoftmax(dim=-1), "LogSoftmax", {"dim": -1}),
+]
+
+
+@pytest.mark.parametrize("make, name, kwargs", ACTIVATIONS, ids=[a[1] for a in ACTIVATIONS])
+def test_activation_modules_match_torch(torch, make, name, kwargs):
+    x = RNG.standard_normal((4, 5)) * 3
+    x[0, 0] = 10.0  # past Softplus's threshold
+    _pair(torch, make(), getattr(torch.nn, name)(**kwargs), x)
+
+
+FUNCTIONAL = {
+    "linear": lambda x, w, b: F.linear(x, w, b),
+    "leaky_relu": lambda x: F.leaky_relu(x, 0.1),
+    "elu": lambda x: F.elu(x, 1.3),
+    "softplus": lambda x: F.softplus(x, 0.5, 3.0),
+    "softmax": lambda x: F.softmax(x, dim=-1),
+    "log_softmax": lambda x: F.log_softmax(x, dim=0),
+    "normalize": lambda x: F.normalize(x, dim=-1),
+    "normalize_p3": lambda x: F.normalize(x, p=3, dim=0),
+}
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data(), name=st.sampled_from(sorted(FUNCTIONAL)))
+def test_functional_forms_pass_gradcheck(data, name):
+    shape = data.draw(st.lists(st.integers(1, 4), min_size=1, max_size=3).map(tuple))
+    # values away from the kinks at 0 (relu-like) and from the softplus threshold
+    x = RNG.uniform(0.2, 1.5, shape) * RNG.choice([-1.0, 1.0], shape)
+    inputs = [_t(x, requires_grad=True)]
+    if name == "linear":
+        out = data.draw(st.integers(1, 3))
+        inputs += [_t(RNG.standard_normal((out, shape[-1])), requires_grad=True),
+                   _t(RNG.standard_normal(out), requires_grad=True)]
+    assert ag.gradcheck(FUNCTIONAL[name], inputs)
+    assert ag.gradgradcheck(FUNCTIONAL[name], inputs)
+
+
+def test_activations_stay_finite_at_extremes():
+    x = ag.tensor([-1000.0, -50.0, 0.0, 50.0, 1000.0], requires_grad=True)
+    with np.errstate(all="raise"):
+        for f in (F.elu, F.softplus, F.sigmoid, F.tanh, lambda t: F.log_softmax(t, 0)):
+            x.grad = None
+            y = f(x)
+            y.sum().backward()
+            assert np.isfinite(y.data).all() and np.isfinite(x.grad.data).all()
+
+
+def test_linear_bad_input_names_the_sizes():
+    with pytest.raises(ValueError, match=r"linear: input of shape \(2, 5\) .*in_features=3"):
+        nn.Linear(3, 1)(ag.zeros(2, 5))
+
+
+def test_linear_on_an_empty_batch_gives_an_empty_output():
+    y = nn.Linear(3, 2)(ag.zeros(0, 3))
+    assert y.shape == (0, 2)
+
+
+# --- init ---
+
+def test_linear_init_bounds_follow_torch():
+    ag.manual_seed(3)
+    lin = nn.Linear(50, 400)
+    bound = 1 / math.sqrt(50)
+    w = lin.weight.data
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.01  # std of U(-b, b) is b / sqrt(3)
+    assert np.abs(lin.bias.data).max() <= bound
+
+
+def test_init_is_reproducible_from_the_global_seed():
+    ag.manual_seed(7)
+    a = nn.Linear(4, 4).weight.data.copy()
+    ag.manual_seed(7)
+    b = nn.Linear(4, 4).weight.data.copy()
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("fn, expected_std", [
+    (lambda t: nn.init.xavier_uniform_(t), math.sqrt(2 / (300 + 200))),
+    (lambda t: nn.init.xavier_normal_(t, gain=2.0), 2 * math.sqrt(2 / (300 + 200))),
+    (lambda t: nn.init.kaiming_uniform_(t, nonlinearity="relu"), math.sqrt(2 / 300)),
+    (lambda t: nn.init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu"),
+     math.sqrt(2 / 200)),
+    (lambda t: nn.init.normal_(t, 0.0, 0.3), 0.3),
+    (lambda t: nn.init.uniform_(t, -1.0, 1.0), 1 / math.sqrt(3)),
+])
+def test_init_standard_deviations_follow_the_formulas(fn, expected_std):
+    t = ag.empty(200, 300)
+    fn(t)
+    assert abs(t.data.std() / expected_std - 1) < 0.03
+    assert abs(t.data.mean()) < 0.05 * expected_std + 1e-3
+
+
+def test_init_fans_use_the_receptive_field_of_conv_weights():
+    t = ag.empty(16, 8, 3, 3)
+    bound = math.sqrt(6 / (8 * 9 + 16 * 9))
+    nn.init.xavier_uniform_(t)
+    assert bound * 0.95 < np.abs(t.data).max() <= bound
+
+
+def test_orthogonal_gives_orthonormal_rows_or_columns():
+    for shape in [(6, 6), (3, 8), (8, 3), (4, 2, 3)]:
+        t = nn.init.orthogonal_(ag.empty(*shape), gain=1.5)
+        m = t.data.reshape(shape[0], -1).astype(np.float64)
+        small = m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m
+        np.testing.assert_allclose(small, 2.25 * np.eye(small.shape[0]), atol=1e-5)
+
+
+def test_calculate_gain_matches_torch(torch):
+    for name, param in [("linear", None), ("sigmoid", None), ("tanh", None), ("relu", None),
+                        ("leaky_relu", None), ("leaky_relu", 0.2), ("selu", None),
+                        ("conv2d", None)]:
+        assert nn.init.calculate_gain(name, param) == pytest.approx(
+            torch.nn.init.calculate_gain(name, param))
+    with pytest.raises(ValueError, match="Unsupported nonlinearity gelu"):
+        nn.init.calculate_gain("gelu")
+
+
+def test_init_does_not_record_and_keeps_the_parameter_object():
+    lin = nn.Linear(2, 2)
+    w = lin.weight
+    nn.init.constant_(w, 0.5)
+    assert lin.weight is w and w.grad_fn is None and (w.data == 0.5).all()
+    nn.init.zeros_(lin.bias)
+    assert not lin.bias.data.any()
+    with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+        nn.init.xavier_uniform_(lin.bias)
+
+
+# --- utils ---
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, math.inf])
+def test_clip_grad_norm_matches_torch(torch, norm_type):
+    grads = [RNG.standard_normal((3, 4)), RNG.standard_normal(5)]
+    ours = [nn.Parameter(ag.zeros(*g.shape, dtype=ag.float64)) for g in grads]
+    theirs = [torch.zeros(*g.shape, dtype=torch.float64, requires_grad=True) for g in grads]
+    for p, q, g in zip(ours, theirs, grads):
+        p.grad, q.grad = _t(g), torch.tensor(g)
+    total = nn.utils.clip_grad_norm_(ours, 1.0, norm_type)
+    expected = torch.nn.utils.clip_grad_norm_(theirs, 1.0, norm_type)
+    assert float(total) == pytest.approx(float(expected), rel=1e-12)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-12)
+
+
+def test_clip_grad_norm_leaves_small_gradients_alone_and_skips_none():
+    p, q = nn.Parameter(ag.zeros(3)), nn.Parameter(ag.zeros(2))
+    p.grad = ag.tensor([0.1, 0.2, 0.2])
+    total = nn.utils.clip_grad_norm_([p, q], 5.0)
+    assert float(total) == pytest.approx(0.3, rel=1e-6)
+    np.testing.assert_allclose(p.grad.data, [0.1, 0.2, 0.2], rtol=1e-7)
+    assert q.grad is None
+
+
+def test_clip_grad_norm_error_if_nonfinite():
+    p = nn.Parameter(ag.zeros(2))
+    p.grad = ag.tensor([np.inf, 1.0])
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+
+
+def test_clip_grad_value_clamps_in_place():
+    p = nn.Parameter(ag.zeros(4))
+    p.grad = ag.tensor([-3.0, -0.5, 0.5, 3.0])
+    g = p.grad
+    nn.utils.clip_grad_value_([p], 1.0)
+    assert p.grad is g
+    np.testing.assert_array_equal(g.data, [-1.0, -0.5, 0.5, 1.0])
+
+
+def test_parameters_to_vector_and_back(torch):
+    m = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    v = nn.utils.parameters_to_vector(m.parameters())
+    assert v.shape == (11,)
+    t = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Linear(2, 1))
+    t.load_state_dict({k: torch.tensor(x.data) for k, x in m.state_dict().items()})
+    np.testing.assert_array_equal(v.data, torch.nn.utils.parameters_to_vector(
+        t.parameters()).detach().numpy())
+    nn.utils.vector_to_parameters(v * 2, m.parameters())
+    np.testing.assert_allclose(nn.utils.parameters_to_vector(m.parameters()).data,
+                               2 * v.data)
+    with pytest.raises(ValueError, match="does not hold the 11 values"):
+        nn.utils.vector_to_parameters(ag.zeros(10), m.parameters())
