@@ -116,3 +116,80 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
     else:
         norm = (input.abs() ** p).sum(dim=dim, keepdim=True) ** (1.0 / p)
     return input / ag.clamp(norm, min=eps)
+
+
+# --- normalisation ---
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims (biased
+    variance), then * weight + bias."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
+        raise ValueError(f"layer_norm: input of shape {_shape(input)} does not end in the "
+                         f"normalized_shape {shape}")
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    mean = input.mean(dim=dims, keepdim=True)
+    centered = input - mean
+    var = (centered * centered).mean(dim=dims, keepdim=True)
+    y = centered / (var + eps).sqrt()
+    if weight is not None:
+        y = y * weight
+    return y if bias is None else y + bias
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) over the batch and any further dims. In training,
+    with the batch's mean and biased variance, and the running estimates (if given) move
+    toward the batch's mean and unbiased variance by `momentum`; otherwise with the
+    running estimates."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input with a channel dim (N, C, ...), got "
+                         f"shape {_shape(input)}")
+    c = input.shape[1]
+    dims = (0,) + tuple(range(2, input.ndim))
+    view = (1, c) + (1,) * (input.ndim - 2)
+    if training:
+        count = input.data.size // max(c, 1)
+        if count <= 1:
+            raise ValueError("Expected more than 1 value per channel when training, got "
+                             f"input size torch.Size([{', '.join(map(str, input.shape))}])")
+        mean = input.mean(dim=dims, keepdim=True)
+        centered = input - mean
+        var = (centered * centered).mean(dim=dims, keepdim=True)
+        if running_mean is not None:
+            with ag.no_grad():
+                m = momentum
+                running_mean.mul_(1 - m).add_(mean.reshape(c).detach() * m)
+                unbiased = var.reshape(c).detach() * (count / (count - 1))
+                running_var.mul_(1 - m).add_(unbiased * m)
+    else:
+        if running_mean is None:
+            raise ValueError("batch_norm: running_mean and running_var are needed when not "
+                             "training")
+        mean = running_mean.reshape(view)
+        centered = input - mean
+        var = running_var.reshape(view)
+    y = centered / (var + eps).sqrt()
+    if weight is not None:
+        y = y * weight.reshape(view)
+    return y if bias is None else y + bias.reshape(view)
+
+
+# --- embedding ---
+
+def embedding(input, weight, padding_idx=None):
+    """Rows of weight picked by the integer indices in input: output shape input.shape +
+    (embedding_dim,). The row at padding_idx gets no gradient."""
+    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    n = weight.shape[0]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = int(idx.max()) if idx.max() >= n else int(idx.min())
+        raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
+    out = weight[ag.tensor(idx)]
+    if padding_idx is not None:
+        keep = ag.tensor((idx != padding_idx % n)[..., None])
+        out = ag.where(keep, out, out.detach())
+    return out

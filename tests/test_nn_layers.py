@@ -244,3 +244,99 @@ def test_parameters_to_vector_and_back(torch):
                                2 * v.data)
     with pytest.raises(ValueError, match="does not hold the 11 values"):
         nn.utils.vector_to_parameters(ag.zeros(10), m.parameters())
+
+
+# --- normalisation ---
+
+BATCHNORMS = [
+    ("BatchNorm1d", (6, 3), {}),
+    ("BatchNorm1d", (4, 3, 5), {"momentum": None}),
+    ("BatchNorm2d", (4, 3, 2, 5), {"affine": False}),
+    ("BatchNorm2d", (2, 3, 3, 3), {"track_running_stats": False, "eps": 1e-3}),
+    ("BatchNorm1d", (5, 3), {"momentum": 0.3, "affine": True}),
+]
+
+
+@pytest.mark.parametrize("name, shape, kwargs", BATCHNORMS)
+def test_batchnorm_matches_torch_in_train_and_eval(torch, name, shape, kwargs):
+    ours, theirs = getattr(nn, name)(3, **kwargs), getattr(torch.nn, name)(3, **kwargs)
+    if ours.affine:
+        nn.init.normal_(ours.weight)
+        nn.init.normal_(ours.bias)
+    for step in range(3):  # the running estimates move the same way
+        _pair(torch, ours, theirs, RNG.standard_normal(shape) * 2 + step)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-10,
+                                   err_msg=key)
+    ours.eval()
+    theirs.eval()
+    _pair(torch, ours, theirs, RNG.standard_normal(shape))
+
+
+def test_batchnorm_errors_name_the_problem():
+    with pytest.raises(ValueError, match=r"expected 2D or 3D input \(got 4D input\)"):
+        nn.BatchNorm1d(3)(ag.zeros(2, 3, 4, 4))
+    with pytest.raises(ValueError, match="expected 3 channels"):
+        nn.BatchNorm2d(3)(ag.zeros(2, 4, 2, 2))
+    with pytest.raises(ValueError, match="Expected more than 1 value per channel"):
+        nn.BatchNorm1d(3)(ag.zeros(1, 3))
+    bn = nn.BatchNorm1d(3).eval()
+    assert bn(ag.zeros(1, 3)).shape == (1, 3)  # fine in eval
+
+
+@pytest.mark.parametrize("shape, normalized, kwargs", [
+    ((4, 5), 5, {}), ((2, 3, 4), (3, 4), {"eps": 1e-3}), ((3, 6), [6], {"bias": False}),
+    ((2, 4), 4, {"elementwise_affine": False}),
+])
+def test_layernorm_matches_torch(torch, shape, normalized, kwargs):
+    ours, theirs = nn.LayerNorm(normalized, **kwargs), torch.nn.LayerNorm(normalized, **kwargs)
+    if ours.weight is not None:
+        nn.init.normal_(ours.weight)
+    if ours.bias is not None:
+        nn.init.normal_(ours.bias)
+    _pair(torch, ours, theirs, RNG.standard_normal(shape) * 3 + 1)
+    assert repr(ours) == repr(theirs)
+
+
+@settings(max_examples=10, deadline=None)
+@given(data=st.data())
+def test_norm_functional_forms_pass_gradcheck(data):
+    n, c, l = data.draw(st.integers(2, 4)), data.draw(st.integers(1, 3)), data.draw(
+        st.integers(1, 3))
+    x = _t(RNG.standard_normal((n, c, l)), requires_grad=True)
+    w = _t(RNG.standard_normal(c), requires_grad=True)
+    b = _t(RNG.standard_normal(c), requires_grad=True)
+    assert ag.gradcheck(lambda x, w, b: F.batch_norm(x, None, None, w, b, True), [x, w, b])
+    lw = _t(RNG.standard_normal(l), requires_grad=True)
+    assert ag.gradcheck(lambda x, w: F.layer_norm(x, (l,), w, None), [x, lw])
+    assert ag.gradgradcheck(lambda x: F.layer_norm(x, (c, l)), [x])
+
+
+# --- embedding ---
+
+@pytest.mark.parametrize("padding_idx", [None, 1, -1])
+def test_embedding_matches_torch_and_padding_row_gets_no_gradient(torch, padding_idx):
+    ours = nn.Embedding(5, 3, padding_idx=padding_idx)
+    theirs = torch.nn.Embedding(5, 3, padding_idx=padding_idx)
+    if padding_idx is not None:
+        assert not ours.weight.data[padding_idx].any()
+    ours.double()
+    theirs.double()
+    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+    idx = np.array([[0, 1, 4], [1, 1, 2]])
+    ya, yt = ours(ag.tensor(idx)), theirs(torch.tensor(idx))
+    np.testing.assert_array_equal(ya.data, yt.detach().numpy())
+    g = RNG.standard_normal(ya.shape)
+    (ya * _t(g)).sum().backward()
+    (yt * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-12)
+    assert repr(ours) == repr(theirs)
+
+
+def test_embedding_rejects_bad_indices():
+    emb = nn.Embedding(4, 2)
+    with pytest.raises(IndexError, match="index 4 is out of range for 4 embeddings"):
+        emb(ag.tensor([0, 4]))
+    with pytest.raises(TypeError, match="indices must be integers"):
+        emb(ag.tensor([0.0, 1.0]))
