@@ -193,3 +193,71 @@ def embedding(input, weight, padding_idx=None):
         keep = ag.tensor((idx != padding_idx % n)[..., None])
         out = ag.where(keep, out, out.detach())
     return out
+
+
+# --- resampling ---
+
+def _out_sizes(input, size, scale_factor, op):
+    spatial = input.shape[2:]
+    if (size is None) == (scale_factor is None):
+        raise ValueError(f"{op}: give exactly one of size and scale_factor")
+    n = len(spatial)
+    if size is not None:
+        sizes = (size,) * n if isinstance(size, int) else tuple(size)
+        if len(sizes) != n:
+            raise ValueError(f"{op}: size {size} has {len(sizes)} entries for an input of "
+                             f"shape {_shape(input)} with {n} spatial dims")
+        scales = tuple(i / o for i, o in zip(spatial, sizes))
+    else:
+        factors = (scale_factor,) * n if isinstance(scale_factor, (int, float)) \
+            else tuple(scale_factor)
+        if len(factors) != n:
+            raise ValueError(f"{op}: scale_factor {scale_factor} has {len(factors)} entries "
+                             f"for an input of shape {_shape(input)} with {n} spatial dims")
+        sizes = tuple(int(np.floor(i * f)) for i, f in zip(spatial, factors))
+        scales = tuple(1.0 / f for f in factors)  # PyTorch maps with the given factor
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"{op}: output size {sizes} must be positive (input shape "
+                         f"{_shape(input)})")
+    return sizes, scales
+
+
+def _take(x, dim, idx):
+    """x's entries idx along dim (a gather whose gradient adds back up)."""
+    return x[(slice(None),) * dim + (ag.tensor(idx),)]
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Resize the spatial dims of (N, C, *spatial): 'nearest' copies the source pixel
+    floor(dst * scale); 'linear' / 'bilinear' mix the two nearest source pixels per dim
+    (separable, so bilinear is linear along H then W). align_corners as in PyTorch."""
+    linear_modes = {"linear": 3, "bilinear": 4}
+    if mode not in ("nearest",) + tuple(linear_modes):
+        raise ValueError(f"interpolate: mode '{mode}' is not supported (nearest, linear, "
+                         "bilinear)")
+    if mode in linear_modes and input.ndim != linear_modes[mode]:
+        raise ValueError(f"interpolate: mode '{mode}' expects a {linear_modes[mode]}D input, "
+                         f"got shape {_shape(input)}")
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if input.ndim < 3:
+        raise ValueError(f"interpolate: expected (N, C, *spatial), got shape {_shape(input)}")
+    sizes, scales = _out_sizes(input, size, scale_factor, "interpolate")
+    x = input
+    for k, (n_in, n_out, scale) in enumerate(zip(input.shape[2:], sizes, scales)):
+        dim = k + 2
+        dst = np.arange(n_out, dtype=np.float64)
+        if mode == "nearest":
+            x = _take(x, dim, np.minimum(np.floor(dst * scale).astype(np.int64), n_in - 1))
+            continue
+        if align_corners:
+            src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+        else:
+            src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+        i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+        i1 = np.minimum(i0 + 1, n_in - 1)
+        shape = (n_out,) + (1,) * (input.ndim - dim - 1)
+        lam = ag.tensor((src - i0).reshape(shape), dtype=input.dtype)
+        x = _take(x, dim, i0) * (1.0 - lam) + _take(x, dim, i1) * lam
+    return x

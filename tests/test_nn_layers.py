@@ -340,3 +340,39 @@ def test_embedding_rejects_bad_indices():
         emb(ag.tensor([0, 4]))
     with pytest.raises(TypeError, match="indices must be integers"):
         emb(ag.tensor([0.0, 1.0]))
+
+
+# --- resampling ---
+
+@pytest.mark.parametrize("shape, kwargs", [
+    ((2, 3, 4, 5), {"scale_factor": 2}),
+    ((1, 2, 4, 5), {"size": (6, 9)}),
+    ((1, 2, 5, 4), {"size": (3, 2)}),
+    ((2, 1, 4, 5), {"size": (7, 3), "mode": "bilinear"}),
+    ((1, 2, 3, 4), {"scale_factor": 1.7, "mode": "bilinear", "align_corners": True}),
+    ((1, 1, 4, 6), {"scale_factor": (0.5, 1.5), "mode": "bilinear"}),
+    ((2, 2, 5), {"scale_factor": 3, "mode": "linear"}),
+    ((2, 2, 5), {"size": 8}),
+])
+def test_upsample_matches_torch(torch, shape, kwargs):
+    _pair(torch, nn.Upsample(**kwargs), torch.nn.Upsample(**kwargs),
+          RNG.standard_normal(shape))
+    assert repr(nn.Upsample(**kwargs)) == repr(torch.nn.Upsample(**kwargs))
+
+
+def test_interpolate_passes_gradcheck():
+    x = _t(RNG.standard_normal((1, 2, 3, 3)), requires_grad=True)
+    assert ag.gradcheck(lambda x: F.interpolate(x, size=(5, 4), mode="bilinear"), [x])
+    assert ag.gradcheck(lambda x: F.interpolate(x, scale_factor=2), [x])
+
+
+def test_interpolate_errors():
+    x = ag.zeros(1, 1, 4, 4)
+    with pytest.raises(ValueError, match="exactly one of size and scale_factor"):
+        F.interpolate(x)
+    with pytest.raises(ValueError, match="mode 'bilinear' expects a 4D input"):
+        F.interpolate(ag.zeros(1, 1, 4), size=3, mode="bilinear")
+    with pytest.raises(ValueError, match="size \\(3,\\) has 1 entries"):
+        F.interpolate(x, size=(3,))
+    with pytest.raises(ValueError, match="mode 'cubic' is not supported"):
+        F.interpolate(x, size=3, mode="cubic")
