@@ -514,6 +514,44 @@ def _draw_broadcast_tensors(data):
 spec("broadcast_tensors", _draw_broadcast_tensors, lambda *xs: ag.broadcast_tensors(*xs),
      lambda T, *xs: T.broadcast_tensors(*xs))
 
+# --- windows (the base of convolution and pooling) ---
+
+
+def _windows_draw(nd, max_extra):
+    """(N, C, *spatial) and kernel_size, stride, dilation that fit it: each spatial size is
+    the window's span plus up to max_extra, so strides may leave gaps or overrun the end."""
+    def draw(data):
+        k = tuple(data.draw(st.integers(1, 3), label="kernel_size") for _ in range(nd))
+        s = tuple(data.draw(st.integers(1, 3), label="stride") for _ in range(nd))
+        d = tuple(data.draw(st.integers(1, 2), label="dilation") for _ in range(nd))
+        spatial = tuple(dj * (kj - 1) + 1 + data.draw(st.integers(0, max_extra), label="extra")
+                        for kj, dj in zip(k, d))
+        lead = (data.draw(st.integers(1, 2), label="N"), data.draw(st.integers(1, 2), label="C"))
+        kw = {}
+        for name, v in (("kernel_size", k), ("stride", s), ("dilation", d)):
+            # an int stands for all dims, as in torch; draw both forms
+            kw[name] = v[0] if len(set(v)) == 1 and data.draw(st.booleans()) else v
+        return [data.draw(S.arrays(lead + spatial), label="x")], kw
+    return draw
+
+
+def _torch_windows(T, x, kernel_size, stride, dilation):
+    """Tensor.unfold per spatial dim gives the layout for dilation 1; with dilation, unfold
+    the whole span and keep every dilation-th element of it."""
+    nd = x.ndim - 2
+    k, s, d = ((v,) * nd if isinstance(v, int) else v for v in (kernel_size, stride, dilation))
+    for j in range(nd):
+        x = x.unfold(2 + j, d[j] * (k[j] - 1) + 1, s[j])
+    return x[(Ellipsis,) + tuple(slice(None, None, dj) for dj in d)]
+
+
+spec("sliding_windows", _windows_draw(2, 3), lambda x, **kw: ag.sliding_windows(x, **kw),
+     _torch_windows)
+spec("sliding_windows_1d", _windows_draw(1, 4), lambda x, **kw: x.sliding_windows(**kw),
+     _torch_windows)
+spec("sliding_windows_3d", _windows_draw(3, 1), lambda x, **kw: ag.sliding_windows(x, **kw),
+     _torch_windows)
+
 # --- linalg ---
 
 

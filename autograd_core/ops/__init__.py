@@ -8,3 +8,4 @@ from .shape import getitem, sum_to  # noqa: F401
 from .reduce import MinMax  # noqa: F401
 from .linalg import matmul  # noqa: F401
 from .inplace import setitem_  # noqa: F401
+from .windows import sliding_windows  # noqa: F401
