@@ -180,7 +180,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     leaves, retained = run_backward(tensors, grads, retain_graph, create_graph)
     # arrays a leaf's .grad may not own: the root gradients and the retained ones; an
     # array seen once is not owned by the next leaf either (Add hands gy to both inputs)
-    claimed = {id(g.data) for g in grads} | {id(g.data) for g in retained}
+    claimed = {id(a) for g in grads + retained for a in (g.data, g.data.base) if a is not None}
     for leaf, g in leaves.items():
         if only is not None and id(leaf) not in only:
             continue
@@ -190,9 +190,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
                 leaf.grad = g
             else:
                 d = g.data
-                if id(d) in claimed or not d.flags.owndata or not d.flags.writeable:
-                    d = d.copy()
+                # a view (a transposed or reshaped gradient) may be kept too, as long as
+                # nothing else was handed the array it views
+                owner = d if d.base is None else d.base
+                if (id(d) in claimed or id(owner) in claimed or not d.flags.writeable
+                        or not isinstance(owner, np.ndarray)):
+                    d = owner = d.copy()
                 claimed.add(id(d))
+                claimed.add(id(owner))
                 leaf.grad = _wrap(d)
         elif create_graph:
             leaf.grad = leaf.grad + g

@@ -175,14 +175,15 @@ class Row:
                 "note": self.note, "failed": self.failed, "samples": self.samples}
 
 
-def row_from_timings(workload, timings, n_ops, note=""):
-    """A microseconds-per-op row from measure()'s timings of a step doing n_ops ops."""
+def row_from_timings(workload, timings, n_ops, note="", unit="us/op", scale=1e6):
+    """A row from measure()'s timings of a step doing n_ops ops: seconds per op times
+    scale (microseconds per op by default; ms/step is n_ops=1, scale=1e3)."""
     values = {name: None for name in CONTENDERS}
     samples = {}
     for name, t in timings.items():
-        values[name] = t.median / n_ops * 1e6
-        samples[name] = [s / n_ops * 1e6 for s in t.per_call]
-    return Row(workload, "us/op", values, note=note, samples=samples)
+        values[name] = t.median / n_ops * scale
+        samples[name] = [s / n_ops * scale for s in t.per_call]
+    return Row(workload, unit, values, note=note, samples=samples)
 
 
 def failed_row(workload, unit, exc):

@@ -28,3 +28,11 @@ def _seeded():
     yield
     ag.set_default_dtype(old)
     assert np.geterr()["over"] in ("warn", "ignore", "raise", "call", "print", "log")
+
+
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch, the test oracle of the dev extra. Never skipped: its absence is a failure
+    (some older test files still define their own fixture of this name)."""
+    import torch
+    return torch

@@ -36,10 +36,20 @@ class MatMul(Primitive):
             if a.ndim == 1:
                 ga = F.squeeze(ga, -2)
         if need_b:
-            gb = F.matmul(F.mT(a2), g)
+            if b.ndim == 2 and _transposed(self.inputs[1].data):
+                # b is a transposed view (x @ W.T in a Linear layer): compute db in W's
+                # layout, so that W's gradient comes out contiguous (same product)
+                gb = F.mT(F.matmul(F.mT(g), a2))
+            else:
+                gb = F.matmul(F.mT(a2), g)
             if b.ndim == 1:
                 gb = F.squeeze(gb, -1)
         return ga, gb
+
+
+def _transposed(array):
+    flags = array.flags
+    return flags.f_contiguous and not flags.c_contiguous
 
 
 @export
