@@ -50,11 +50,10 @@ def tanh(input):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    """log(1 + e^(beta x)) / beta, computed as (relu(bx) + log(1 + e^-|bx|)) / beta so it
-    never overflows; x itself where beta x > threshold, as in PyTorch."""
+    """log(1 + e^(beta x)) / beta, computed as (max(bx, 0) + log(1 + e^-|bx|)) / beta so
+    it never overflows; x itself where beta x > threshold, as in PyTorch."""
     bx = input * beta
-    smooth = (ag.relu(bx) + ((-bx.abs()).exp() + 1.0).log()) / beta
-    return ag.where(bx > threshold, input, smooth)
+    return ag.where(bx > threshold, input, _softplus(bx) / beta)
 
 
 def softmax(input, dim=None, dtype=None):
@@ -88,7 +87,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input * 0.0
     keep = generator().random(input.shape) >= p
     scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
-    return input * ag.tensor(np.where(keep, scale, np.zeros((), input.dtype)))
+    return input * ag.tensor(np.where(keep, scale, np.zeros((), input.dtype)), dtype=input.dtype)
 
 
 def flatten(input, start_dim=1, end_dim=-1):
@@ -261,3 +260,20 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         lam = ag.tensor((src - i0).reshape(shape), dtype=input.dtype)
         x = _take(x, dim, i0) * (1.0 - lam) + _take(x, dim, i1) * lam
     return x
+
+
+# the functional forms that live next to their layers
+from .conv import conv1d, conv2d, conv_transpose2d  # noqa: E402, F401
+from .loss import (  # noqa: E402, F401
+    _softplus,
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: E402, F401

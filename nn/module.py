@@ -309,7 +309,7 @@ class Module:
             if t.data.dtype.kind == "f" and t.data.dtype != dt:
                 t.data = t.data.astype(dt)
                 if t.grad is not None:
-                    t.grad = ag.tensor(t.grad.data.astype(dt))
+                    t.grad = ag.tensor(t.grad.data, dtype=dt)
         return self
 
     def double(self):
@@ -371,7 +371,7 @@ class Module:
                 if assign:
                     target.data = np.array(array, dtype=target.data.dtype)
                 else:
-                    target.copy_(ag.tensor(np.asarray(array)))
+                    target.copy_(ag.tensor(np.asarray(array), dtype=target.dtype))
         return _IncompatibleKeys(missing, unexpected)
 
     # --- printing ---

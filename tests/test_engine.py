@@ -82,6 +82,25 @@ def test_grad_is_a_tensor_without_graph_of_the_leaf_shape():
     assert not x.grad.requires_grad
 
 
+def test_leaves_never_share_gradient_memory_even_through_views():
+    a, b = _leaf(RNG.standard_normal((2, 3))), _leaf(RNG.standard_normal((3, 2)))
+    (a + b.t() * 1.0 + b.t()).sum().backward()  # b's grads arrive as transposed views
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a2, b2 = _leaf(RNG.standard_normal((2, 3))), _leaf(RNG.standard_normal((3, 2)))
+    (a2 + b2.t()).sum().backward()  # Add hands one array to a2 and (transposed) to b2
+    assert not np.shares_memory(a2.grad.data, b2.grad.data)
+    a2.grad.data += 1
+    np.testing.assert_array_equal(b2.grad.data, np.ones((3, 2)))
+
+
+def test_a_transposed_weight_gets_a_contiguous_gradient():
+    w = _leaf(RNG.standard_normal((4, 3)))
+    x = _c(RNG.standard_normal((5, 3)))
+    (x @ w.t()).sum().backward()
+    assert w.grad.data.flags.c_contiguous
+    np.testing.assert_allclose(w.grad.data, np.ones((5, 4)).T @ x.data)
+
+
 def test_leaf_grad_does_not_alias_a_gradient_given_by_the_user():
     x = _leaf([1.0, 2.0])
     g = _c([1.0, 1.0])

@@ -11,38 +11,7 @@ from hypothesis import strategies as st
 import autograd_core as ag
 import nn
 from nn import functional as F
-
-RNG = np.random.default_rng(11)
-
-
-def _t(a, requires_grad=False):
-    """A float64 tensor (float arrays otherwise become the default float32)."""
-    return ag.tensor(a, dtype=ag.float64, requires_grad=requires_grad)
-
-
-@pytest.fixture(scope="module")
-def torch():
-    import torch  # the dev extra's test oracle (never skipped: its absence is a failure)
-    return torch
-
-
-def _pair(torch, ours, theirs, x):
-    """Copy our state into the torch layer, run both on x (float64), compare outputs,
-    input gradients and parameter gradients under a random upstream gradient."""
-    ours.double()
-    theirs.double()
-    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
-    xa = _t(x, requires_grad=True)
-    xt = torch.tensor(x, requires_grad=True)
-    ya, yt = ours(xa), theirs(xt)
-    np.testing.assert_allclose(ya.data, yt.detach().numpy(), rtol=1e-10, atol=1e-12)
-    g = RNG.standard_normal(ya.shape)
-    (ya * _t(g)).sum().backward()
-    (yt * torch.tensor(g)).sum().backward()
-    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
-    for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), rtol=1e-10, atol=1e-12,
-                                   err_msg=name)
+from tests.nn_parity import RNG, _pair, _t
 
 
 @pytest.mark.parametrize("bias", [True, False])
@@ -96,6 +65,14 @@ def test_functional_forms_pass_gradcheck(data, name):
                    _t(RNG.standard_normal(out), requires_grad=True)]
     assert ag.gradcheck(FUNCTIONAL[name], inputs)
     assert ag.gradgradcheck(FUNCTIONAL[name], inputs)
+
+
+def test_softplus_has_slope_one_half_at_zero(torch):
+    x = _t([0.0, 1e-3], requires_grad=True)
+    F.softplus(x, beta=2.0).sum().backward()
+    xt = torch.tensor([0.0, 1e-3], dtype=torch.float64, requires_grad=True)
+    torch.nn.functional.softplus(xt, beta=2.0).sum().backward()
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-12)
 
 
 def test_activations_stay_finite_at_extremes():

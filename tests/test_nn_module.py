@@ -12,12 +12,6 @@ import nn
 RNG = np.random.default_rng(5)
 
 
-@pytest.fixture(scope="module")
-def torch():
-    import torch  # the dev extra's test oracle (never skipped: its absence is a failure)
-    return torch
-
-
 class TwoLayer(nn.Module):
     def __init__(self):
         super().__init__()

@@ -1,0 +1,285 @@
+"""Convolution: Conv1d, Conv2d, ConvTranspose2d and their functional forms.
+
+A convolution is one matrix product: every window of the (padded) input, seen through
+ag.sliding_windows, is laid out as a row (im2col), and the rows times the flattened
+kernels give every output pixel of every channel at once. Its gradient is the same
+product transposed, with the windows added back by sliding_windows' own backward; no
+Python loop ever runs over pixels or channels.
+"""
+
+import math
+
+import numpy as np
+
+import autograd_core as ag
+
+from . import init
+from .module import Module, Parameter
+
+
+def _tuple(value, n, name, op):
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    value = tuple(int(v) for v in value)
+    if len(value) != n:
+        raise ValueError(f"{op}: {name} must be an int or {n} ints, got {value}")
+    return value
+
+
+def _shape(t):
+    return "(" + ", ".join(str(s) for s in t.shape) + ")"
+
+
+def _same_padding(kernel_size, dilation):
+    """'same' padding per dim, as (left, right): the extra one goes right, as in PyTorch."""
+    total = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
+    return [(t // 2, t - t // 2) for t in total]
+
+
+def _pad_widths(input, pad_pairs, value=0.0):
+    """ag.pad with (left, right) per spatial dim, given first dim first."""
+    if not any(lo or hi for lo, hi in pad_pairs):
+        return input
+    flat = []
+    for lo, hi in reversed(pad_pairs):
+        flat += [lo, hi]
+    return ag.pad(input, flat, value=value)
+
+
+def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
+    """The n-d convolution (cross-correlation, as in every DL library) of input
+    (N, C_in, *spatial) with weight (C_out, C_in / groups, *kernel)."""
+    unbatched = input.ndim == nd + 1
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ValueError(f"{op}: expected a {nd + 1}D (unbatched) or {nd + 2}D (batched) "
+                         f"input, got shape {_shape(input)}")
+    if unbatched:
+        input = input.unsqueeze(0)
+    if weight.ndim != nd + 2:
+        raise ValueError(f"{op}: weight must be {nd + 2}D (out_channels, in_channels / "
+                         f"groups, *kernel_size), got shape {_shape(weight)}")
+    n, c = input.shape[:2]
+    out_c, c_per_group = weight.shape[:2]
+    kernel = tuple(weight.shape[2:])
+    if groups < 1 or c % groups or out_c % groups:
+        raise ValueError(f"{op}: groups={groups} must divide in_channels={c} and "
+                         f"out_channels={out_c}")
+    if c_per_group * groups != c:
+        raise ValueError(f"{op}: expected input of shape {_shape(input)} to have "
+                         f"{c_per_group * groups} channels (weight of shape {_shape(weight)} "
+                         f"with groups={groups}), but got {c} channels instead")
+    stride = _tuple(stride, nd, "stride", op)
+    dilation = _tuple(dilation, nd, "dilation", op)
+    if isinstance(padding, str):
+        if padding == "valid":
+            pairs = [(0, 0)] * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise ValueError(f"{op}: padding='same' is not supported for strided "
+                                 "convolutions")
+            pairs = _same_padding(kernel, dilation)
+        else:
+            raise ValueError(f"{op}: padding must be an int, a tuple, 'same' or 'valid', got "
+                             f"{padding!r}")
+    else:
+        pairs = [(p, p) for p in _tuple(padding, nd, "padding", op)]
+    x = _pad_widths(input, pairs)
+    spans = [d * (k - 1) + 1 for k, d in zip(kernel, dilation)]
+    if any(span > size for span, size in zip(spans, x.shape[2:])):
+        raise ValueError(f"{op}: kernel size {kernel} (dilation {dilation}) is larger than the "
+                         f"padded input's spatial size {tuple(x.shape[2:])} (input shape "
+                         f"{_shape(input)})")
+    win = ag.sliding_windows(x, kernel, stride, dilation)  # (N, C, *out, *kernel)
+    out = tuple(win.shape[2:2 + nd])
+    k = c_per_group * int(np.prod(kernel))
+    rows = n * int(np.prod(out))
+    # (N, *out, C, *kernel): each row a window over all channels, then im2col rows
+    order = (0,) + tuple(range(2, 2 + nd)) + (1,) + tuple(range(2 + nd, 2 + 2 * nd))
+    cols = win.permute(order)
+    if groups == 1:
+        y = cols.reshape(rows, k) @ weight.reshape(out_c, k).t()  # (rows, C_out)
+    else:
+        cols = cols.reshape(rows, groups, k).permute(1, 0, 2)  # (G, rows, k)
+        w = weight.reshape(groups, out_c // groups, k).transpose(1, 2)  # (G, k, C_out/G)
+        y = (cols @ w).permute(1, 0, 2).reshape(rows, out_c)
+    if bias is not None:
+        y = y + bias
+    y = y.reshape((n,) + out + (out_c,)).permute((0, nd + 1) + tuple(range(1, nd + 1)))
+    return y.squeeze(0) if unbatched else y
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d convolution of (N, C_in, L) with weight (C_out, C_in / groups, k)."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-d convolution of (N, C_in, H, W) with weight (C_out, C_in / groups, kh, kw):
+    out[n, o, i, j] = bias[o] + sum_{c, u, v} x[n, c, i s + u d, j s + v d] w[o, c, u, v]."""
+    return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+def _spread(x, dim, stride):
+    """Insert stride - 1 zeros between neighbours along dim (transposed conv's input)."""
+    if stride == 1:
+        return x
+    size = x.shape[dim]
+    x = x.unsqueeze(dim + 1)
+    widths = [0, 0] * (x.ndim - dim - 2) + [0, stride - 1]
+    x = ag.pad(x, widths)  # (..., size, stride, ...)
+    shape = x.shape[:dim] + (size * stride,) + x.shape[dim + 2:]
+    x = x.reshape(shape)
+    index = (slice(None),) * dim + (slice(0, (size - 1) * stride + 1),)
+    return x[index]
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """The gradient of conv2d with respect to its input, as a layer (it upsamples):
+    weight (C_in, C_out / groups, kh, kw). Computed as a stride-1 convolution of the input
+    spread out by stride, padded by dilation (k - 1) - padding, with the kernel flipped."""
+    op = "conv_transpose2d"
+    unbatched = input.ndim == 3
+    if input.ndim not in (3, 4):
+        raise ValueError(f"{op}: expected a 3D (unbatched) or 4D (batched) input, got shape "
+                         f"{_shape(input)}")
+    if unbatched:
+        input = input.unsqueeze(0)
+    c_in, out_per_group = weight.shape[:2]
+    if input.shape[1] != c_in:
+        raise ValueError(f"{op}: expected input of shape {_shape(input)} to have {c_in} "
+                         f"channels (weight of shape {_shape(weight)}), but got "
+                         f"{input.shape[1]} channels instead")
+    if c_in % groups:
+        raise ValueError(f"{op}: groups={groups} must divide in_channels={c_in}")
+    kernel = tuple(weight.shape[2:])
+    stride = _tuple(stride, 2, "stride", op)
+    padding = _tuple(padding, 2, "padding", op)
+    output_padding = _tuple(output_padding, 2, "output_padding", op)
+    dilation = _tuple(dilation, 2, "dilation", op)
+    for op_, s, d in zip(output_padding, stride, dilation):
+        if op_ >= max(s, d):
+            raise ValueError(f"{op}: output_padding {output_padding} must be smaller than "
+                             f"either stride {stride} or dilation {dilation}")
+    x = input
+    for i, s in enumerate(stride):
+        x = _spread(x, 2 + i, s)
+    pairs = []
+    for k, p, op_, d in zip(kernel, padding, output_padding, dilation):
+        edge = d * (k - 1) - p
+        pairs.append((edge, edge + op_))
+    x = _pad_widths(x, pairs)  # negative widths crop
+    # (C_in, C_out/G, kh, kw) -> (C_out, C_in/G, kh, kw), kernel flipped in both dims
+    g = groups
+    w = weight.reshape(g, c_in // g, out_per_group, *kernel).transpose(1, 2)
+    w = w.reshape(g * out_per_group, c_in // g, *kernel)
+    flip_h = ag.tensor(np.arange(kernel[0] - 1, -1, -1))
+    flip_w = ag.tensor(np.arange(kernel[1] - 1, -1, -1))
+    w = w[:, :, flip_h][:, :, :, flip_w]
+    y = _convnd(x, w, bias, 1, 0, dilation, g, 2, op)
+    return y.squeeze(0) if unbatched else y
+
+
+class _ConvNd(Module):
+    _nd = 2
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", dtype=None,
+                 transposed=False, output_padding=0):
+        super().__init__()
+        name = type(self).__name__
+        nd = self._nd
+        if groups <= 0 or in_channels % groups or out_channels % groups:
+            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
+                             f"({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode != "zeros":
+            raise ValueError(f"{name}: padding_mode {padding_mode!r} is not supported "
+                             "(only 'zeros')")
+        if isinstance(padding, str) and padding not in ("same", "valid"):
+            raise ValueError(f"Invalid padding string {padding!r}, should be one of "
+                             "{'valid', 'same'}")
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _tuple(kernel_size, nd, "kernel_size", name)
+        self.stride = _tuple(stride, nd, "stride", name)
+        if padding == "same" and any(s != 1 for s in self.stride):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        self.padding = padding if isinstance(padding, str) else _tuple(padding, nd, "padding",
+                                                                       name)
+        self.dilation = _tuple(dilation, nd, "dilation", name)
+        self.transposed = transposed
+        self.output_padding = _tuple(output_padding, nd, "output_padding", name)
+        self.groups = groups
+        self.padding_mode = padding_mode
+        if transposed:
+            shape = (in_channels, out_channels // groups) + self.kernel_size
+        else:
+            shape = (out_channels, in_channels // groups) + self.kernel_size
+        self.weight = Parameter(ag.empty(*shape, dtype=dtype))
+        if bias:
+            self.bias = Parameter(ag.empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        # PyTorch's default: kaiming_uniform_(a=sqrt(5)) for the weight, i.e.
+        # U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same bound
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * int(np.prod(self.kernel_size))
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        nd = self._nd
+        if self.padding != (0,) * nd:
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * nd:
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * nd:
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
+
+
+class Conv1d(_ConvNd):
+    """1-d convolution over (N, C_in, L): weight (C_out, C_in / groups, k)."""
+
+    _nd = 1
+
+    def forward(self, input):
+        return conv1d(input, self.weight, self.bias, self.stride, self.padding,
+                      self.dilation, self.groups)
+
+
+class Conv2d(_ConvNd):
+    """2-d convolution over (N, C_in, H, W): weight (C_out, C_in / groups, kh, kw); stride,
+    padding (ints, tuples, 'same', 'valid'), dilation, groups, bias as in PyTorch."""
+
+    def forward(self, input):
+        return conv2d(input, self.weight, self.bias, self.stride, self.padding,
+                      self.dilation, self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """Transposed 2-d convolution (upsampling): weight (C_in, C_out / groups, kh, kw);
+    output size (H - 1) s - 2 p + d (k - 1) + output_padding + 1."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
+                 dtype=None):
+        if isinstance(padding, str):
+            raise ValueError("ConvTranspose2d: padding must be an int or a tuple")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, dtype, transposed=True,
+                         output_padding=output_padding)
+
+    def forward(self, input):
+        return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                self.output_padding, self.groups, self.dilation)

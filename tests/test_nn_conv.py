@@ -1,0 +1,152 @@
+"""Convolution and pooling layers: torch parity (outputs, input and parameter gradients)
+for every option, gradcheck of the functional forms, errors and empty batches."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import autograd_core as ag
+import nn
+from nn import functional as F
+from tests.nn_parity import RNG, _pair, _t
+
+CONVS = [
+    ("Conv2d", (2, 4, 7, 6), dict(in_channels=4, out_channels=6, kernel_size=3)),
+    ("Conv2d", (2, 4, 7, 6), dict(in_channels=4, out_channels=6, kernel_size=(3, 2),
+                                  stride=(2, 1), padding=1, dilation=(1, 2), groups=2)),
+    ("Conv2d", (1, 3, 6, 6), dict(in_channels=3, out_channels=2, kernel_size=3,
+                                  padding="same", dilation=2, bias=False)),
+    ("Conv2d", (2, 3, 5, 5), dict(in_channels=3, out_channels=3, kernel_size=2,
+                                  padding="valid", groups=3)),
+    ("Conv2d", (3, 5, 5), dict(in_channels=3, out_channels=2, kernel_size=2)),  # unbatched
+    ("Conv1d", (2, 3, 9), dict(in_channels=3, out_channels=4, kernel_size=3, stride=2,
+                               padding=2)),
+    ("Conv1d", (2, 4, 8), dict(in_channels=4, out_channels=2, kernel_size=4, padding="same",
+                               groups=2)),
+    ("ConvTranspose2d", (2, 4, 5, 4), dict(in_channels=4, out_channels=6, kernel_size=3,
+                                           stride=2, padding=1, output_padding=1, groups=2)),
+    ("ConvTranspose2d", (2, 3, 5, 4), dict(in_channels=3, out_channels=2, kernel_size=3,
+                                           stride=(1, 3), padding=(2, 0), dilation=2)),
+    ("ConvTranspose2d", (1, 2, 3, 3), dict(in_channels=2, out_channels=1, kernel_size=2,
+                                           stride=2, bias=False)),
+]
+
+
+@pytest.mark.parametrize("name, shape, kwargs", CONVS)
+def test_conv_layers_match_torch(torch, name, shape, kwargs):
+    ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for (k, a), (_, b) in zip(ours.state_dict().items(), theirs.state_dict().items()):
+        assert a.shape == tuple(b.shape), k
+    assert repr(ours) == repr(theirs)
+    _pair(torch, ours, theirs, RNG.standard_normal(shape))
+
+
+POOLS = [
+    ("MaxPool2d", dict(kernel_size=2)),
+    ("MaxPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("MaxPool2d", dict(kernel_size=(3, 2), stride=(2, 3), dilation=2)),
+    ("AvgPool2d", dict(kernel_size=2)),
+    ("AvgPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+    ("AvgPool2d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                       count_include_pad=False)),
+    ("AvgPool2d", dict(kernel_size=(2, 3), stride=1, divisor_override=4)),
+    ("AdaptiveAvgPool2d", dict(output_size=(3, 5))),
+    ("AdaptiveAvgPool2d", dict(output_size=1)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", POOLS)
+@pytest.mark.parametrize("shape", [(2, 3, 7, 8), (3, 6, 5)])
+def test_pool_layers_match_torch(torch, name, kwargs, shape):
+    ours, theirs = getattr(nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    assert repr(ours) == repr(theirs)
+    _pair(torch, ours, theirs, RNG.standard_normal(shape))
+
+
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum_like_torch(torch):
+    x = np.maximum(RNG.standard_normal((2, 2, 6, 6)), 0)  # after a ReLU: many tied zeros
+    _pair(torch, nn.MaxPool2d(2), torch.nn.MaxPool2d(2), x)
+
+
+def test_max_pool_return_indices_match_torch(torch):
+    x = RNG.standard_normal((2, 3, 7, 8))
+    for kwargs in [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, dilation=2)]:
+        _, ours = F.max_pool2d(_t(x), return_indices=True, **kwargs)
+        _, theirs = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True,
+                                                   **kwargs)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_conv2d_passes_gradcheck_over_drawn_shapes(data):
+    n, groups = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
+    c, o = groups * data.draw(st.integers(1, 2)), groups * data.draw(st.integers(1, 2))
+    k = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
+    stride, dilation = data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2))
+    padding = data.draw(st.integers(0, 1))
+    h = data.draw(st.integers(dilation * (k[0] - 1) + 1, 6))
+    w = data.draw(st.integers(dilation * (k[1] - 1) + 1, 6))
+    x = _t(RNG.standard_normal((n, c, h, w)), requires_grad=True)
+    weight = _t(RNG.standard_normal((o, c // groups) + k), requires_grad=True)
+    bias = _t(RNG.standard_normal(o), requires_grad=True)
+
+    def fn(x, weight, bias):
+        return F.conv2d(x, weight, bias, stride, padding, dilation, groups)
+    assert ag.gradcheck(fn, [x, weight, bias])
+
+
+def test_conv_transpose_and_pools_pass_gradcheck_and_gradgradcheck():
+    x = _t(RNG.standard_normal((1, 2, 4, 3)), requires_grad=True)
+    w = _t(RNG.standard_normal((2, 3, 2, 2)), requires_grad=True)
+    assert ag.gradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1,
+                                                        output_padding=1), [x, w])
+    assert ag.gradgradcheck(lambda x, w: F.conv2d(x, w.transpose(0, 1), padding=1), [x, w])
+    assert ag.gradcheck(lambda x: F.avg_pool2d(x, 2, 1, 1, count_include_pad=False), [x])
+    assert ag.gradcheck(lambda x: F.max_pool2d(x, 2, 1), [x])
+    assert ag.gradcheck(lambda x: F.adaptive_avg_pool2d(x, (3, 2)), [x])
+
+
+def test_lenet_shapes_and_a_training_step(torch):
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+    x = ag.randn(4, 1, 28, 28)
+    y = model(x)
+    assert y.shape == (4, 10)
+    y.sum().backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in model.parameters())
+
+
+def test_conv_errors_name_the_sizes():
+    conv = nn.Conv2d(3, 4, 3)
+    with pytest.raises(ValueError, match=r"expected input of shape \(2, 5, 8, 8\) to have 3 "
+                                         "channels"):
+        conv(ag.zeros(2, 5, 8, 8))
+    with pytest.raises(ValueError, match=r"expected a 3D \(unbatched\) or 4D \(batched\) "
+                                         r"input, got shape \(8, 8\)"):
+        conv(ag.zeros(8, 8))
+    with pytest.raises(ValueError, match="kernel size .* is larger than the padded input"):
+        conv(ag.zeros(1, 3, 2, 2))
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
+        nn.Conv2d(3, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="must be divisible by groups"):
+        nn.Conv2d(3, 4, 3, groups=2)
+    with pytest.raises(ValueError, match="pad should be at most half"):
+        F.max_pool2d(ag.zeros(1, 1, 4, 4), 2, padding=2)
+
+
+def test_empty_batch_gives_an_empty_output():
+    assert nn.Conv2d(2, 3, 3, padding=1)(ag.zeros(0, 2, 5, 5)).shape == (0, 3, 5, 5)
+    assert nn.MaxPool2d(2)(ag.zeros(0, 2, 4, 4)).shape == (0, 2, 2, 2)
+
+
+def test_conv_init_bounds_follow_torch():
+    ag.manual_seed(1)
+    conv = nn.Conv2d(8, 32, 3)
+    bound = 1 / np.sqrt(8 * 9)
+    assert 0.95 * bound < np.abs(conv.weight.data).max() <= bound
+    assert np.abs(conv.bias.data).max() <= bound
