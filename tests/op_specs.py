@@ -645,7 +645,7 @@ def _draw_setitem(data, positive_steps=False):
         return i
     index = kw["index"]
     index = tuple(unique(i) for i in index) if isinstance(index, tuple) else unique(index)
-    target = np.empty(arrays[0].shape)[index].shape
+    target = ag.zeros(*arrays[0].shape)[index].shape  # PyTorch's order of the result dims
     return [arrays[0], data.draw(S.arrays(target), label="value")], {"index": index}
 
 

@@ -804,3 +804,30 @@ def test_tensor_where_method_takes_torchs_argument_order():
 ])
 def test_repr_formats_numbers_as_pytorch_does(values, text):
     assert repr(ag.tensor(values)) == text
+
+
+@pytest.mark.parametrize("index", [
+    (None, [0, 1], slice(1, 2), slice(-1, -1), -2),
+    (slice(None), [0, 1], 0, [1, 2]),
+    ([1, 0], 0, [2, 3]),
+    (Ellipsis, [0, 1], 1),
+    (1, slice(None), [[0], [2]], [1, 3]),
+])
+def test_integers_mixed_with_index_arrays_order_dims_as_torch(torch, index):
+    # numpy counts an integer as one more array index (arrays split by it move to the
+    # front); PyTorch selects with the integer first. Reading, writing and gradients agree.
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
+    tindex = tuple(torch.tensor(i) if isinstance(i, list) else i for i in index)
+    a = ag.tensor(x, dtype=ag.float64, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    ya, yt = a[index], t[tindex]
+    assert ya.shape == tuple(yt.shape)
+    np.testing.assert_array_equal(ya.data, yt.detach().numpy())
+    g = np.arange(ya.data.size, dtype=np.float64).reshape(ya.shape)
+    (ya * ag.tensor(g, dtype=ag.float64)).sum().backward()
+    (yt * torch.tensor(g)).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, t.grad.numpy())
+    b, tb = ag.tensor(x, dtype=ag.float64), torch.tensor(x)
+    b[index] = ag.tensor(g, dtype=ag.float64)
+    tb[tindex] = torch.tensor(g)
+    np.testing.assert_array_equal(b.data, tb.numpy())

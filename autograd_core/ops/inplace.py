@@ -9,7 +9,7 @@ from ..random import generator
 from ..tensor import Tensor, _wrap
 from ._common import as_tensor, const, shape_str
 from .elementwise import add, cast, clamp, div, mul, sub, where
-from .shape import _norm_index
+from .shape import _norm_index, index_get, index_set
 
 _grad_enabled = grad_mode.enabled
 
@@ -218,7 +218,7 @@ class IndexPut(Primitive):
 
     def forward(self, x, v):
         y = x.copy()
-        y[self.index] = v
+        index_set(y, self.index, v)
         return y
 
     def backward(self, gy):
@@ -226,10 +226,10 @@ class IndexPut(Primitive):
         gx = gv = None
         if self.parents[0] is not None:
             keep = np.ones(gy.shape, dtype=bool)
-            keep[self.index] = False
+            index_set(keep, self.index, False)
             gx = gy * F.const(keep, gy.dtype)
         if self.parents[1] is not None:
-            gv = gy[self.index]
+            gv = gy[self.index] if isinstance(gy, Tensor) else index_get(gy, self.index)
             vshape = self.in_shapes[1]
             if gv.shape != vshape and int(np.prod(vshape)) == int(np.prod(gv.shape)):
                 gv = F.reshape(gv, vshape)  # the engine sums any broadcast dims away
@@ -241,7 +241,7 @@ def setitem_(t, index, value):
     idx, advanced = _norm_index(index)
     v = as_tensor(value, "setitem")
     try:
-        target = np.empty(t.shape, dtype=np.bool_)[idx].shape
+        target = index_get(np.empty(t.shape, dtype=np.bool_), idx).shape
     except IndexError as e:
         raise IndexError(f"setitem: {str(e).replace('axis', 'dim')} (tensor of shape "
                          f"{shape_str(t.shape)})") from None
@@ -253,7 +253,7 @@ def setitem_(t, index, value):
                              f"an indexed region of shape {shape_str(target)}") from None
     if not _tracking(t, v):
         _check_leaf(t, "setitem")
-        t.data[idx] = v.data
+        index_set(t.data, idx, v.data)
         _bump(t)
         return t
     if v.dtype != t.dtype:

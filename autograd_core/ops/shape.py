@@ -91,12 +91,64 @@ def sum_to(x, shape):
 
 # --- indexing ---
 
+class _TwoSteps:
+    """An index whose integers are applied before its arrays, as PyTorch does: with both,
+    numpy counts an integer as one more array index (so arrays split by an integer send
+    their dims to the front), while PyTorch selects with the integer first. `first` is
+    basic (integers, slices, None; a full slice for each array's dims), `second` holds
+    the arrays. Since `a[first]` is a view, reading, writing and scatter-adding through
+    it all work."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, index):
+        first, second = [], []
+        for i in index:
+            if isinstance(i, np.ndarray):
+                k = i.ndim if i.dtype == np.bool_ else 1
+                first += [slice(None)] * k
+                second.append(i)
+            elif i is None or isinstance(i, slice):
+                first.append(i)
+                second.append(slice(None))
+            elif i is Ellipsis:
+                first.append(i)
+                second.append(i)
+            else:  # an integer: its dim is gone after the first step
+                first.append(i)
+        self.first, self.second = tuple(first), tuple(second)
+
+    def __repr__(self):
+        return f"{self.first}{self.second}"
+
+
+def index_get(a, index):
+    return a[index.first][index.second] if type(index) is _TwoSteps else a[index]
+
+
+def index_set(a, index, value):
+    if type(index) is _TwoSteps:
+        a[index.first][index.second] = value
+    else:
+        a[index] = value
+
+
+def index_add_at(a, index, value):
+    if type(index) is _TwoSteps:
+        np.add.at(a[index.first], index.second, value)
+    else:
+        np.add.at(a, index, value)
+
+
 def _norm_index(index):
-    """Tensors and lists inside an index -> ndarrays (int64 or bool)."""
+    """Tensors and lists inside an index -> ndarrays (int64 or bool); an index mixing
+    integers and arrays becomes a _TwoSteps (PyTorch's order). Returns (index, advanced)."""
+    if type(index) is _TwoSteps:
+        return index, True
     if not isinstance(index, tuple):
         index = (index,)
     out = []
-    advanced = False
+    advanced = has_int = has_bool_scalar = False
     for i in index:
         if isinstance(i, Tensor):
             i = i.data
@@ -106,12 +158,20 @@ def _norm_index(index):
             if i.dtype.kind not in "iub":
                 raise IndexError(f"getitem: tensors used as indices must be integer or bool, "
                                  f"got {i.dtype}")
-            advanced = True
+            if i.ndim == 0 and i.dtype.kind in "iu":
+                i = int(i)  # a 0-d integer tensor indexes as an integer, as in PyTorch
+                has_int = True
+            else:
+                advanced = True
         elif isinstance(i, bool):
-            advanced = True
-        elif not (i is None or i is Ellipsis or isinstance(i, (int, np.integer, slice))):
+            advanced = has_bool_scalar = True
+        elif isinstance(i, (int, np.integer)):
+            has_int = True
+        elif not (i is None or i is Ellipsis or isinstance(i, slice)):
             raise IndexError(f"getitem: unsupported index of type {type(i).__name__}")
         out.append(i)
+    if advanced and has_int and not has_bool_scalar:
+        return _TwoSteps(out), True
     return tuple(out), advanced
 
 
@@ -126,7 +186,7 @@ class GetItem(Primitive):
 
     def forward(self, x):
         try:
-            return x[self.index]
+            return index_get(x, self.index)
         except IndexError as e:
             msg = str(e).replace("axis", "dim")
             raise IndexError(f"getitem: {msg} (tensor of shape {shape_str(x.shape)})") from None
@@ -148,7 +208,7 @@ class IndexAdd(Primitive):
     def forward(self, g):
         out = np.zeros(self.shape, dtype=g.dtype)
         if self.advanced:
-            np.add.at(out, self.index, g)
+            index_add_at(out, self.index, g)
         else:
             out[self.index] = g
         return out
