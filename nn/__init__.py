@@ -2,7 +2,7 @@
 arguments, parameter names and initialisation (in progress: see the README's status)."""
 
 from . import functional, init, utils
-from .activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .linear import Dropout, Embedding, Flatten, Identity, Linear, Upsample
 from .loss import (
@@ -26,7 +26,7 @@ __all__ = [
     "Linear", "Identity", "Flatten", "Dropout", "Embedding", "Upsample",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm",
     "Conv1d", "Conv2d", "ConvTranspose2d", "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
-    "ReLU", "LeakyReLU", "ELU", "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax",
+    "ReLU", "LeakyReLU", "ELU", "GELU", "Sigmoid", "Tanh", "Softplus", "Softmax", "LogSoftmax",
     "MSELoss", "L1Loss", "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss",
     "BCEWithLogitsLoss", "KLDivLoss",
 ]

@@ -48,6 +48,20 @@ class ELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
+class GELU(Module):
+    """x * Phi(x) (Phi: the standard normal CDF), or its tanh approximation."""
+
+    def __init__(self, approximate="none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input):
+        return F.gelu(input, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
+
 class Sigmoid(Module):
     """1 / (1 + e^-x)."""
 

@@ -1,6 +1,8 @@
 """nn.functional: the functional form of every layer and loss, composed from autograd_core
 ops (none of them has a backward of its own)."""
 
+import math
+
 import numpy as np
 
 import autograd_core as ag
@@ -39,6 +41,17 @@ def elu(input, alpha=1.0, inplace=False):
     """x for x > 0, alpha (e^x - 1) otherwise (e^x of min(x, 0): the unused branch never
     overflows, so its zero gradient stays zero)."""
     return ag.where(input > 0, input, (ag.minimum(input, 0.0).exp() - 1.0) * alpha)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt(2))); with
+    approximate='tanh', 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))."""
+    if approximate == "none":
+        return input * 0.5 * (ag.erf(input * (1 / math.sqrt(2))) + 1.0)
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
+        return input * 0.5 * (ag.tanh(inner) + 1.0)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def sigmoid(input):

@@ -25,6 +25,8 @@ ACTIVATIONS = [
     (lambda: nn.ReLU(), "ReLU", {}),
     (lambda: nn.LeakyReLU(0.2), "LeakyReLU", {"negative_slope": 0.2}),
     (lambda: nn.ELU(0.7), "ELU", {"alpha": 0.7}),
+    (lambda: nn.GELU(), "GELU", {}),
+    (lambda: nn.GELU("tanh"), "GELU", {"approximate": "tanh"}),
     (lambda: nn.Sigmoid(), "Sigmoid", {}),
     (lambda: nn.Tanh(), "Tanh", {}),
     (lambda: nn.Softplus(2.0, 5.0), "Softplus", {"beta": 2.0, "threshold": 5.0}),
@@ -44,6 +46,8 @@ FUNCTIONAL = {
     "linear": lambda x, w, b: F.linear(x, w, b),
     "leaky_relu": lambda x: F.leaky_relu(x, 0.1),
     "elu": lambda x: F.elu(x, 1.3),
+    "gelu": lambda x: F.gelu(x),
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
     "softplus": lambda x: F.softplus(x, 0.5, 3.0),
     "softmax": lambda x: F.softmax(x, dim=-1),
     "log_softmax": lambda x: F.log_softmax(x, dim=0),
@@ -78,7 +82,7 @@ def test_softplus_has_slope_one_half_at_zero(torch):
 def test_activations_stay_finite_at_extremes():
     x = ag.tensor([-1000.0, -50.0, 0.0, 50.0, 1000.0], requires_grad=True)
     with np.errstate(all="raise"):
-        for f in (F.elu, F.softplus, F.sigmoid, F.tanh, lambda t: F.log_softmax(t, 0)):
+        for f in (F.elu, F.softplus, F.sigmoid, F.tanh, F.gelu, lambda t: F.log_softmax(t, 0)):
             x.grad = None
             y = f(x)
             y.sum().backward()

@@ -1,5 +1,7 @@
 """Elementwise primitives: forward on ndarrays and the local derivative on Tensors."""
 
+import math
+
 import numpy as np
 
 from ..function import NUMPY_OPS, Primitive, export
@@ -192,6 +194,23 @@ class Tanh(Elementwise):
         return gy - gy * y * y  # gy (1 - y^2), without a Python scalar (numpy's slow path)
 
 
+class Erf(Elementwise):
+    """y = erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt;  dy/dx = 2/sqrt(pi) e^(-x^2)."""
+
+    __slots__ = ()
+
+    def forward(self, x):
+        # NumPy has no erf: math.erf per element, exact to the last bit (and slowish)
+        return np.asarray(_math_erf(x), dtype=x.dtype) if x.size else x.copy()
+
+    def backward(self, gy):
+        x = self.xs[0]
+        return gy * self.F.exp(-(x * x)) * (2.0 / math.sqrt(math.pi))
+
+
+_math_erf = np.frompyfunc(math.erf, 1, 1)
+
+
 class Sigmoid(Elementwise):
     """y = 1 / (1 + exp(-x));  dy/dx = y (1 - y)."""
 
@@ -351,6 +370,7 @@ _ABS = Abs.apply1
 _ADD = Add.apply2
 _CLONE = Clone.apply1
 _COS = Cos.apply1
+_ERF = Erf.apply1
 _EXP = Exp.apply1
 _LOG = Log.apply1
 _MUL = Mul.apply2
@@ -437,6 +457,12 @@ def cos(input):
 @export
 def tanh(input):
     return _TANH(floating(input, "tanh"))
+
+
+@export
+def erf(input):
+    """The error function, 2/sqrt(pi) * integral_0^x e^(-t^2) dt (GELU is built on it)."""
+    return _ERF(floating(input, "erf"))
 
 
 @export
