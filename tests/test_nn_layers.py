@@ -357,3 +357,25 @@ def test_interpolate_errors():
         F.interpolate(x, size=(3,))
     with pytest.raises(ValueError, match="mode 'cubic' is not supported"):
         F.interpolate(x, size=3, mode="cubic")
+
+
+@pytest.mark.parametrize("mode, pad", [("constant", (1, 2, 0, 1)), ("reflect", (2, 1, 1, 1)),
+                                       ("replicate", (3, 0, 2, 2)), ("circular", (1, 2, 2, 0)),
+                                       ("constant", (-1, 1))])
+def test_pad_modes_match_torch(torch, mode, pad):
+    x = RNG.standard_normal((2, 3, 4, 5))
+    xa, xt = _t(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya, yt = F.pad(xa, pad, mode=mode), torch.nn.functional.pad(xt, pad, mode=mode)
+    np.testing.assert_array_equal(ya.data, yt.detach().numpy())
+    g = RNG.standard_normal(ya.shape)
+    (ya * _t(g)).sum().backward()
+    (yt * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(xa.grad.data, xt.grad.numpy(), rtol=1e-12)
+
+
+def test_pad_errors():
+    with pytest.raises(ValueError, match="mode 'wrap' is not supported"):
+        F.pad(ag.zeros(1, 1, 3), (1, 1), mode="wrap")
+    with pytest.raises(ValueError, match=r"reflect padding \(3, 0\) of dim 2 must be between 0 "
+                                         "and 2"):
+        F.pad(ag.zeros(1, 1, 3), (3, 0), mode="reflect")
