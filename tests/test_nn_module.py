@@ -221,6 +221,7 @@ def test_load_state_dict_non_strict_returns_the_key_lists():
     m = nn.Linear(2, 2)
     result = m.load_state_dict({"weight": ag.ones(2, 2), "junk": ag.ones(1)}, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["junk"]
+    assert repr(m.load_state_dict(m.state_dict())) == "<All keys matched successfully>"
     assert (m.weight.data == 1).all()
 
 
