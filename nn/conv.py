@@ -1,8 +1,8 @@
 """Convolution: Conv1d, Conv2d, ConvTranspose2d and their functional forms.
 
 A convolution is one matrix product: every window of the (padded) input, seen through
-ag.sliding_windows, is laid out as a row (im2col), and the rows times the flattened
-kernels give every output pixel of every channel at once. Its gradient is the same
+ag.sliding_windows, is laid out as a column (im2col), and the flattened kernels times
+the columns give every output pixel of every channel at once. Its gradient is the same
 product transposed, with the windows added back by sliding_windows' own backward; no
 Python loop ever runs over pixels or channels.
 """
@@ -92,19 +92,16 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
     win = ag.sliding_windows(x, kernel, stride, dilation)  # (N, C, *out, *kernel)
     out = tuple(win.shape[2:2 + nd])
     k = c_per_group * int(np.prod(kernel))
-    rows = n * int(np.prod(out))
-    # (N, *out, C, *kernel): each row a window over all channels, then im2col rows
-    order = (0,) + tuple(range(2, 2 + nd)) + (1,) + tuple(range(2 + nd, 2 + 2 * nd))
-    cols = win.permute(order)
-    if groups == 1:
-        y = cols.reshape(rows, k) @ weight.reshape(out_c, k).t()  # (rows, C_out)
-    else:
-        cols = cols.reshape(rows, groups, k).permute(1, 0, 2)  # (G, rows, k)
-        w = weight.reshape(groups, out_c // groups, k).transpose(1, 2)  # (G, k, C_out/G)
-        y = (cols @ w).permute(1, 0, 2).reshape(rows, out_c)
+    cols_n = n * int(np.prod(out))
+    # im2col, channel-major: (C, *kernel, N, *out) -> one column per output pixel. Copying
+    # the window view out in this order is 2-3x faster than one row per pixel.
+    order = (1,) + tuple(range(2 + nd, 2 + 2 * nd)) + (0,) + tuple(range(2, 2 + nd))
+    cols = win.permute(order).reshape(groups, k, cols_n)
+    w = weight.reshape(groups, out_c // groups, k)
+    y = (w @ cols).reshape(out_c, cols_n)  # (C_out, N * prod(out))
     if bias is not None:
-        y = y + bias
-    y = y.reshape((n,) + out + (out_c,)).permute((0, nd + 1) + tuple(range(1, nd + 1)))
+        y = y + bias.reshape(out_c, 1)
+    y = y.reshape((out_c, n) + out).transpose(0, 1)  # (N, C_out, *out), a view
     return y.squeeze(0) if unbatched else y
 
 

@@ -49,6 +49,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     kernel, stride, padding, dilation, pairs, out = _pool_geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode, op)
     x = _pad_widths(input, pairs, value=-math.inf)
+    if stride == kernel and dilation == (1, 1) and not return_indices:
+        return _max_of_slices(x, kernel, out)
     win = ag.sliding_windows(x.unsqueeze(0) if input.ndim == 3 else x, kernel, stride,
                              dilation)
     if input.ndim == 3:
@@ -62,6 +64,23 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     rows = np.arange(out[0])[:, None] * stride[0] - padding[0] + ki * dilation[0]
     cols = np.arange(out[1])[None, :] * stride[1] - padding[1] + kj * dilation[1]
     return values, ag.tensor(rows * input.shape[-1] + cols)
+
+
+def _max_of_slices(x, kernel, out):
+    """Max pooling with stride == kernel_size (the common case: windows tile the input):
+    the running maximum of the kernel's strided slices, one elementwise step per kernel
+    offset. A slice replaces the running max only where it is larger (or NaN), so the
+    first maximum of each window wins, as in PyTorch."""
+    best = None
+    for u in range(kernel[0]):
+        for v in range(kernel[1]):
+            s = x[..., u:out[0] * kernel[0]:kernel[0], v:out[1] * kernel[1]:kernel[1]]
+            if best is None:
+                best = s
+            else:
+                take = (s.data > best.data) | np.isnan(s.data)
+                best = ag.where(take, s, best)
+    return best
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
