@@ -185,6 +185,8 @@ def _index_target(op, input, target, cdim, ignore_index, probabilities_allowed=F
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: class-index target must have an integer dtype, got {t.dtype}")
     num_classes = input.shape[cdim]
+    if not t.size or (t.min() >= 0 and t.max() < num_classes):
+        return t  # every target a class (the usual case, checked with two reductions)
     bad = ((t < 0) | (t >= num_classes)) & (t != ignore_index)
     if bad.any():
         raise IndexError(f"{op}: target {int(t[bad].flat[0])} is out of bounds for "
@@ -196,14 +198,18 @@ def _nll(logp, t, w, ignore_index, cdim):
     """-w[t] logp[.., t, ..] per target (0 where ignored), and the sum of w[t] over the
     targets not ignored: the 'mean' denominator."""
     ignored = t == ignore_index
-    safe = np.where(ignored, 0, t)
-    index = list(np.indices(t.shape, sparse=True))
-    index.insert(cdim, safe)
+    any_ignored = bool(ignored.any())
+    safe = np.where(ignored, 0, t) if any_ignored else t
+    if t.ndim == 1 and cdim == 1:  # (N, C) input: the common case, without np.indices
+        index = [np.arange(t.shape[0]), safe]
+    else:
+        index = list(np.indices(t.shape, sparse=True))
+        index.insert(cdim, safe)
     picked = logp[tuple(index)]
-    if w is None and not ignored.any():
+    if w is None and not any_ignored:
         return -picked, float(t.size), ignored
     wt = (~ignored).astype(logp.dtype) if w is None else w[safe] * ~ignored
-    if ignored.any():  # an ignored target may pick -inf: keep it out of the product
+    if any_ignored:  # an ignored target may pick -inf: keep it out of the product
         picked = ag.where(ignored, 0.0, picked)
     return -picked * wt, float(wt.sum()), ignored
 

@@ -200,8 +200,12 @@ class LogSoftmax(Primitive):
 
     def forward(self, x):
         z = x - _finite_max(x, (self.dim,))
-        with np.errstate(divide="ignore"):
-            z -= np.log(np.sum(exp_nonpositive(z), axis=self.dim, keepdims=True))
+        total = np.sum(exp_nonpositive(z), axis=self.dim, keepdims=True)
+        if total.size and total.min() > 0:  # the usual case: each sum is at least 1
+            z -= np.log(total)
+        else:  # rows of only -inf: log(0) = -inf, quietly
+            with np.errstate(divide="ignore"):
+                z -= np.log(total)
         return z
 
     def backward(self, gy):
