@@ -122,10 +122,10 @@ def adaptive_avg_pool2d(input, output_size):
                    enumerate(output_size))
     mats = []
     for size, n in zip(input.shape[-2:], sizes):
-        a = np.zeros((n, size), dtype=input.dtype)
-        for i in range(n):  # over output cells (a handful), not pixels
-            lo, hi = (i * size) // n, -((-(i + 1) * size) // n)
-            a[i, lo:hi] = 1.0 / (hi - lo)
+        cell = np.arange(n)[:, None]
+        lo, hi = (cell * size) // n, -((-(cell + 1) * size) // n)
+        pixel = np.arange(size)[None, :]
+        a = ((pixel >= lo) & (pixel < hi)) / (hi - lo)
         mats.append(ag.tensor(a, dtype=input.dtype))
     return mats[0] @ input @ mats[1].t()
 

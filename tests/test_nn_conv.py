@@ -150,3 +150,56 @@ def test_conv_init_bounds_follow_torch():
     bound = 1 / np.sqrt(8 * 9)
     assert 0.95 * bound < np.abs(conv.weight.data).max() <= bound
     assert np.abs(conv.bias.data).max() <= bound
+
+
+def _draw_input(data, min_spatial, nd=2):
+    n, c = data.draw(st.integers(1, 2), label="N"), data.draw(st.integers(1, 2), label="C")
+    spatial = tuple(data.draw(st.integers(min_spatial, 6), label="size") for _ in range(nd))
+    return _t(RNG.standard_normal((n, c) + spatial), requires_grad=True)
+
+
+@settings(max_examples=12, deadline=None)
+@given(data=st.data())
+def test_pooling_and_resampling_pass_gradcheck_over_drawn_shapes(data):
+    x = _draw_input(data, 3)
+    k = data.draw(st.integers(1, 3), label="kernel")
+    stride = data.draw(st.integers(1, 3), label="stride")
+    padding = data.draw(st.integers(0, k // 2), label="padding")
+    ceil_mode = data.draw(st.booleans(), label="ceil_mode")
+    out = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
+    # distinct values a fair way apart: max pooling is differentiable away from ties
+    x.data[...] = RNG.permutation(x.data.size).reshape(x.shape) * 0.1
+    assert ag.gradcheck(lambda x: F.max_pool2d(x, k, stride, padding, ceil_mode=ceil_mode), [x])
+    assert ag.gradcheck(lambda x: F.avg_pool2d(x, k, stride, padding, ceil_mode,
+                                               count_include_pad=False), [x])
+    assert ag.gradcheck(lambda x: F.adaptive_avg_pool2d(x, out), [x])
+    assert ag.gradcheck(lambda x: F.interpolate(x, size=out, mode="bilinear"), [x])
+
+
+@settings(max_examples=12, deadline=None)
+@given(data=st.data())
+def test_conv1d_and_transposed_conv_pass_gradcheck_over_drawn_shapes(data):
+    k, stride = data.draw(st.integers(1, 3), label="kernel"), data.draw(st.integers(1, 2))
+    x1 = _draw_input(data, k, nd=1)
+    w1 = _t(RNG.standard_normal((2, x1.shape[1], k)), requires_grad=True)
+    assert ag.gradcheck(lambda x, w: F.conv1d(x, w, stride=stride, padding=k // 2), [x1, w1])
+    x2 = _draw_input(data, 1)
+    w2 = _t(RNG.standard_normal((x2.shape[1], 2, k, k)), requires_grad=True)
+    out_pad = data.draw(st.integers(0, stride - 1), label="output_padding")
+    assert ag.gradcheck(lambda x, w: F.conv_transpose2d(x, w, stride=stride,
+                                                        output_padding=out_pad), [x2, w2])
+
+
+@settings(max_examples=12, deadline=None)
+@given(data=st.data())
+def test_embedding_and_pad_pass_gradcheck_over_drawn_shapes(data):
+    rows = data.draw(st.integers(1, 5), label="rows")
+    weight = _t(RNG.standard_normal((rows, 3)), requires_grad=True)
+    idx = ag.tensor(RNG.integers(0, rows, data.draw(st.integers(1, 6), label="n")))
+    # (no padding_idx here: its row is kept out of training on purpose, so the analytic
+    # gradient there is 0 while the numerical one is not; its parity test covers it)
+    assert ag.gradcheck(lambda w: F.embedding(idx, w), [weight])
+    x = _draw_input(data, 2)
+    mode = data.draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
+    widths = tuple(data.draw(st.integers(0, 1)) for _ in range(4))
+    assert ag.gradcheck(lambda x: F.pad(x, widths, mode=mode), [x])
