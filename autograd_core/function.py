@@ -420,31 +420,39 @@ class _NumpyOps:
     sin = staticmethod(np.sin)
     log = staticmethod(np.log)
     matmul = staticmethod(np.matmul)
-    reshape = staticmethod(np.reshape)
     expand = staticmethod(np.broadcast_to)
-    permute = staticmethod(np.transpose)
     unsqueeze = staticmethod(np.expand_dims)
     squeeze = staticmethod(np.squeeze)
     where = staticmethod(np.where)
 
+    # ndarray methods, not numpy's module functions: those add a Python wrapper per call
     @staticmethod
-    def exp(x):
-        with np.errstate(over="ignore", under="ignore"):
-            return np.exp(x)
+    def reshape(x, shape):
+        return x.reshape(shape)
+
+    @staticmethod
+    def permute(x, dims):
+        return x.transpose(dims)
+
+    @staticmethod
+    def exp(x):  # (the engine runs backward with over/underflow warnings off)
+        return np.exp(x)
 
     @staticmethod
     def exp_nonpositive(z):
         """exp of z <= 0 (softmax weights), flushing what would underflow to exactly 0."""
-        out = np.zeros_like(z)
-        return np.exp(z, out=out, where=z > _EXP_FLOOR.get(z.dtype, -43.0))
+        floor = _EXP_FLOOR.get(z.dtype, -43.0)
+        if z.size == 0 or z.min() > floor:  # the usual case: nothing near underflow
+            return np.exp(z)
+        return np.exp(z, out=np.zeros(z.shape, z.dtype), where=z > floor)
 
     @staticmethod
     def sum(x, dim=None, keepdim=False):
-        return np.sum(x, axis=dim, keepdims=keepdim)
+        return x.sum(axis=dim, keepdims=keepdim)
 
     @staticmethod
     def mT(x):  # noqa: N802
-        return np.swapaxes(x, -1, -2)
+        return x.swapaxes(-1, -2)
 
     @staticmethod
     def einsum(eq, *xs):

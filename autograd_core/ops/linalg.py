@@ -65,7 +65,8 @@ def matmul(input, other):
         raise ValueError(f"matmul: shapes {shape_str(sa)} and {shape_str(sb)} are not aligned "
                          f"({ka} != {kb})")
     try:
-        np.broadcast_shapes(sa[:-2], sb[:-2])
+        if len(sa) > 2 and len(sb) > 2:  # batch dims on both sides must broadcast
+            np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
         raise ValueError(f"matmul: batch dims of shapes {shape_str(sa)} and {shape_str(sb)} "
                          "cannot be broadcast together") from None

@@ -47,7 +47,7 @@ class Sum(_OverDims):
     save_inputs = False
 
     def forward(self, x):
-        return np.sum(x, axis=self.dims, keepdims=self.keepdim)
+        return x.sum(axis=self.dims, keepdims=self.keepdim)
 
     def backward(self, gy):
         return _unreduce(self.F, gy, self.in_shapes[0], self.dims)
@@ -162,8 +162,8 @@ def _finite_max(x, dims):
     """max over dims, keepdims, with 0 where it is not finite (all -inf rows stay -inf)."""
     if x.size == 0:
         return np.zeros(_kept_shape(x.shape, dims), dtype=x.dtype)
-    m = np.max(x, axis=dims, keepdims=True)
-    if not np.all(np.isfinite(m)):
+    m = x.max(axis=dims, keepdims=True)
+    if not np.isfinite(m).all():
         m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
     return m
 
@@ -180,7 +180,7 @@ class Softmax(Primitive):
 
     def forward(self, x):
         e = exp_nonpositive(x - _finite_max(x, (self.dim,)))
-        e /= np.sum(e, axis=self.dim, keepdims=True)
+        e /= e.sum(axis=self.dim, keepdims=True)
         return e
 
     def backward(self, gy):
@@ -200,7 +200,7 @@ class LogSoftmax(Primitive):
 
     def forward(self, x):
         z = x - _finite_max(x, (self.dim,))
-        total = np.sum(exp_nonpositive(z), axis=self.dim, keepdims=True)
+        total = exp_nonpositive(z).sum(axis=self.dim, keepdims=True)
         if total.size and total.min() > 0:  # the usual case: each sum is at least 1
             z -= np.log(total)
         else:  # rows of only -inf: log(0) = -inf, quietly

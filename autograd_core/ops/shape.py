@@ -36,10 +36,13 @@ class Permute(Primitive):
         self.dims = dims
 
     def forward(self, x):
-        return np.transpose(x, self.dims)
+        return x.transpose(self.dims)
 
     def backward(self, gy):
-        return self.F.permute(gy, tuple(np.argsort(self.dims)))
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return self.F.permute(gy, tuple(inverse))
 
 
 class Expand(Primitive):
@@ -79,7 +82,7 @@ def _sum_to(x, shape):
     lead = x.ndim - len(shape)
     dims = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape)
                                       if s == 1 and x.shape[i + lead] != 1)
-    y = np.sum(x, axis=dims, keepdims=True) if dims else x
+    y = x.sum(axis=dims, keepdims=True) if dims else x
     return y.reshape(shape) if lead else y
 
 
@@ -443,9 +446,10 @@ def transpose(input, dim0, dim1):
 @export
 def t(input):
     x = as_tensor(input, "t")
-    if x.ndim > 2:
+    nd = x.data.ndim
+    if nd > 2:
         raise ValueError(f"t: expects a tensor with <= 2 dims, got shape {shape_str(x.shape)}")
-    return transpose(x, 0, 1) if x.ndim == 2 else x
+    return Permute.apply(x, dims=(1, 0)) if nd == 2 else x
 
 
 @export
