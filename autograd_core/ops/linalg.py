@@ -70,7 +70,7 @@ def matmul(input, other):
     except ValueError:
         raise ValueError(f"matmul: batch dims of shapes {shape_str(sa)} and {shape_str(sb)} "
                          "cannot be broadcast together") from None
-    return MatMul.apply(a, b)
+    return MatMul.apply2(a, b)
 
 
 @export
