@@ -6,7 +6,6 @@ import math
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.ops.shape import gather_distinct
 
 from .conv import _pad_widths, _shape, _tuple
 from .module import Module
@@ -68,27 +67,20 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 
 def _max_of_slices(x, kernel, out):
-    """Max pooling with stride == kernel_size (the common case: windows tile the input).
-    The winners are found on the arrays with a running maximum over the kernel's strided
-    slices (a slice takes over only where it is larger, or NaN, so the first maximum of a
-    window wins, as in PyTorch); then one gather picks them, and its gradient goes back
-    with one assignment (each input element wins at most once)."""
-    (kh, kw), (oh, ow) = kernel, out
-    data = x.data
-    best = arg = None
-    for u in range(kh):
-        for v in range(kw):
-            s = data[..., u:oh * kh:kh, v:ow * kw:kw]
+    """Max pooling with stride == kernel_size (the common case: windows tile the input):
+    the running maximum of the kernel's strided slices, one elementwise step per kernel
+    offset. A slice replaces the running max only where it is larger (or NaN), so the
+    first maximum of each window wins, as in PyTorch."""
+    best = None
+    for u in range(kernel[0]):
+        for v in range(kernel[1]):
+            s = x[..., u:out[0] * kernel[0]:kernel[0], v:out[1] * kernel[1]:kernel[1]]
             if best is None:
-                best, arg = s, np.zeros(s.shape, dtype=np.intp)
+                best = s
             else:
-                take = (s > best) | np.isnan(s)
-                best = np.where(take, s, best)
-                arg = np.where(take, u * kw + v, arg)
-    rows = np.arange(oh)[:, None] * kh + arg // kw
-    cols = np.arange(ow)[None, :] * kw + arg % kw
-    lead = [i.reshape(i.shape + (1, 1)) for i in np.indices(data.shape[:-2], sparse=True)]
-    return gather_distinct(x, tuple(lead) + (rows, cols))
+                take = (s.data > best.data) | np.isnan(s.data)
+                best = ag.where(take, s, best)
+    return best
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,

@@ -231,15 +231,6 @@ class GetItemView(GetItem):
         return "GetItemBackward"
 
 
-def gather_distinct(input, index):
-    """input[index] for an index that names each element at most once (max pooling's
-    winners): the same as getitem, but its gradient is written back with one assignment
-    instead of numpy's much slower add.at."""
-    x = as_tensor(input, "getitem")
-    idx, _ = _norm_index(index)
-    return GetItem.apply(x, index=idx, advanced=False)  # advanced=False: no repeats to add
-
-
 @export(method=False)
 def getitem(input, index):
     x = as_tensor(input, "getitem")
