@@ -70,6 +70,18 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum_like_torch(torch):
     _pair(torch, nn.MaxPool2d(2), torch.nn.MaxPool2d(2), x)
 
 
+def test_max_pool_with_inf_and_nan_matches_torch(torch):
+    x = RNG.standard_normal((1, 2, 4, 4))
+    x[0, 0, 0, 0], x[0, 0, 2, 3], x[0, 1, 1, 1] = np.inf, -np.inf, np.nan
+    for kwargs in [dict(kernel_size=2), dict(kernel_size=2, padding=1)]:
+        xa, xt = _t(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        ya, yt = F.max_pool2d(xa, **kwargs), torch.nn.functional.max_pool2d(xt, **kwargs)
+        np.testing.assert_array_equal(ya.data, yt.detach().numpy())
+        ya.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_array_equal(xa.grad.data, xt.grad.numpy())
+
+
 def test_max_pool_return_indices_match_torch(torch):
     x = RNG.standard_normal((2, 3, 7, 8))
     for kwargs in [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, dilation=2)]:
