@@ -289,3 +289,32 @@ def test_parameter_shares_data_and_prints_like_torch():
     assert p.data is t.data and p.requires_grad and p.is_leaf
     assert repr(p) == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
     assert not nn.Parameter(t, requires_grad=False).requires_grad
+
+
+def test_a_saved_cnn_state_loads_into_the_same_torch_model_and_back(torch, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    def ours_model():
+        return nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(12, 2))
+
+    def torch_model():
+        T = torch.nn
+        return T.Sequential(T.Conv2d(1, 3, 3, padding=1), T.BatchNorm2d(3), T.ReLU(),
+                            T.MaxPool2d(2), T.Flatten(), T.Linear(12, 2))
+
+    ours = ours_model()
+    x = RNG.standard_normal((4, 1, 4, 4)).astype(np.float32)
+    ours(ag.tensor(x))  # a training step moves BatchNorm's running stats and counter
+    ag.save(ours.state_dict(), tmp_path / "cnn.safetensors")
+    theirs = torch_model()
+    theirs.load_state_dict(load_file(str(tmp_path / "cnn.safetensors")))
+    assert int(theirs[1].num_batches_tracked) == 1
+    ours.eval()
+    theirs.eval()
+    np.testing.assert_allclose(ours(ag.tensor(x)).data,
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+    save_file(theirs.state_dict(), str(tmp_path / "back.safetensors"))
+    again = ours_model().eval()
+    again.load_state_dict(ag.load(tmp_path / "back.safetensors"))
+    np.testing.assert_array_equal(again(ag.tensor(x)).data, ours(ag.tensor(x)).data)
