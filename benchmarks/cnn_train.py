@@ -51,27 +51,11 @@ def _lenet(nn):
 
 
 def _ours(params, x, y):
-    import autograd_core as ag
     import nn
-    from nn import functional as F
 
     model = _lenet(nn)
     model.load_state_dict(dict(zip(model.state_dict(), params)))
-    xt, yt = ag.tensor(x), ag.tensor(y)
-    weights = list(model.parameters())
-
-    def step():
-        for p in weights:
-            p.grad = None
-        loss = F.cross_entropy(model(xt), yt)
-        loss.backward()
-        grad0 = weights[0].grad  # the first convolution's kernels
-        with ag.no_grad():
-            for p in weights:
-                p.data -= LR * p.grad.data
-        return loss, grad0
-
-    return step
+    return harness.ours_sgd_step(model, x, y, LR)
 
 
 # --- the NumPy floor's layers: forward returns what backward needs ---
@@ -188,21 +172,7 @@ def _floor(params, x, y):
 def _torch(torch, params, x, y):
     model = _lenet(torch.nn)
     model.load_state_dict({key: torch.tensor(p) for key, p in zip(model.state_dict(), params)})
-    xt, yt = torch.tensor(x), torch.tensor(y)
-    weights = list(model.parameters())
-
-    def step():
-        for p in weights:
-            p.grad = None
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        grad0 = weights[0].grad
-        with torch.no_grad():
-            for p in weights:
-                p -= LR * p.grad
-        return loss, grad0
-
-    return step
+    return harness.torch_sgd_step(torch, model, x, y, LR)
 
 
 def _check(results):
@@ -212,8 +182,5 @@ def _check(results):
 
 def run(cfg):
     params, x, y = _inputs()
-    steps = {"ours": _ours(params, x, y), "numpy": _floor(params, x, y)}
-    if cfg.torch is not None:
-        steps["torch"] = _torch(cfg.torch, params, x, y)
-    timings = harness.measure(steps, cfg, check=_check)
-    return [harness.row_from_timings(NAME, timings, 1, unit="ms/step", scale=1e3)]
+    return harness.training_rows(NAME, cfg, _ours(params, x, y), _floor(params, x, y),
+                                 lambda torch: _torch(torch, params, x, y), _check)

@@ -111,6 +111,58 @@ def measure(steps, cfg, check=None):
     return {name: Timing(samples[name], inner[name]) for name in names}
 
 
+# --- training steps shared by the training workloads ---
+
+def ours_sgd_step(model, x, y, lr):
+    """One step of plain SGD with cross-entropy on our model: (loss, first param's grad)."""
+    import autograd_core as ag
+    from nn import functional as F
+
+    xt, yt = ag.tensor(x), ag.tensor(y)
+    weights = list(model.parameters())
+
+    def step():
+        for p in weights:
+            p.grad = None
+        loss = F.cross_entropy(model(xt), yt)
+        loss.backward()
+        grad0 = weights[0].grad  # the update below changes the weights, not this
+        with ag.no_grad():
+            for p in weights:
+                p.data -= lr * p.grad.data
+        return loss, grad0
+
+    return step
+
+
+def torch_sgd_step(torch, model, x, y, lr):
+    """The same step in PyTorch."""
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    weights = list(model.parameters())
+
+    def step():
+        for p in weights:
+            p.grad = None
+        loss = torch.nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        grad0 = weights[0].grad
+        with torch.no_grad():
+            for p in weights:
+                p -= lr * p.grad
+        return loss, grad0
+
+    return step
+
+
+def training_rows(name, cfg, ours, floor, torch_step, check):
+    """Time the three contenders' steps (torch_step(torch) builds torch's): one ms/step row."""
+    steps = {"ours": ours, "numpy": floor}
+    if cfg.torch is not None:
+        steps["torch"] = torch_step(cfg.torch)
+    timings = measure(steps, cfg, check=check)
+    return [row_from_timings(name, timings, 1, unit="ms/step", scale=1e3)]
+
+
 # --- checking that contenders agree ---
 
 def to_numpy(value):

@@ -26,31 +26,14 @@ def _inputs():
 
 
 def _ours(params, x, y):
-    import autograd_core as ag
     import nn
-    from nn import functional as F
 
     layers = []
     for i in range(0, len(params), 2):
         lin = nn.Linear(params[i].shape[1], params[i].shape[0])
         lin.load_state_dict({"weight": params[i], "bias": params[i + 1]})
         layers += [lin, nn.ReLU()]
-    model = nn.Sequential(*layers[:-1])
-    xt, yt = ag.tensor(x), ag.tensor(y)
-    weights = list(model.parameters())
-
-    def step():
-        for p in weights:
-            p.grad = None
-        loss = F.cross_entropy(model(xt), yt)
-        loss.backward()
-        grad0 = weights[0].grad  # the update below changes the weights, not this
-        with ag.no_grad():
-            for p in weights:
-                p.data -= LR * p.grad.data
-        return loss, grad0
-
-    return step
+    return harness.ours_sgd_step(nn.Sequential(*layers[:-1]), x, y, LR)
 
 
 def _floor(params, x, y):
@@ -93,22 +76,7 @@ def _torch(torch, params, x, y):
         lin.load_state_dict({"weight": torch.tensor(params[i]),
                              "bias": torch.tensor(params[i + 1])})
         layers += [lin, torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
-    xt, yt = torch.tensor(x), torch.tensor(y)
-    weights = list(model.parameters())
-
-    def step():
-        for p in weights:
-            p.grad = None
-        loss = torch.nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        grad0 = weights[0].grad
-        with torch.no_grad():
-            for p in weights:
-                p -= LR * p.grad
-        return loss, grad0
-
-    return step
+    return harness.torch_sgd_step(torch, torch.nn.Sequential(*layers[:-1]), x, y, LR)
 
 
 def _check(results):
@@ -118,8 +86,5 @@ def _check(results):
 
 def run(cfg):
     params, x, y = _inputs()
-    steps = {"ours": _ours(params, x, y), "numpy": _floor(params, x, y)}
-    if cfg.torch is not None:
-        steps["torch"] = _torch(cfg.torch, params, x, y)
-    timings = harness.measure(steps, cfg, check=_check)
-    return [harness.row_from_timings(NAME, timings, 1, unit="ms/step", scale=1e3)]
+    return harness.training_rows(NAME, cfg, _ours(params, x, y), _floor(params, x, y),
+                                 lambda torch: _torch(torch, params, x, y), _check)

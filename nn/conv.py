@@ -7,7 +7,6 @@ product transposed, with the windows added back by sliding_windows' own backward
 Python loop ever runs over pixels or channels.
 """
 
-import math
 
 import numpy as np
 
@@ -220,13 +219,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # PyTorch's default: kaiming_uniform_(a=sqrt(5)) for the weight, i.e.
-        # U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the bias from the same bound
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * int(np.prod(self.kernel_size))
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._layer_default_(self.weight, self.bias)
 
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "

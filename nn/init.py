@@ -119,6 +119,17 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
     return normal_(tensor, 0.0, std)
 
 
+def _layer_default_(weight, bias):
+    """PyTorch's default for Linear and Conv layers: kaiming_uniform_(a=sqrt(5)) for the
+    weight, which is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias."""
+    fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+    if weight.data.size:  # (nothing to draw in a layer with a zero size)
+        kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        uniform_(bias, -bound, bound)
+
+
 def orthogonal_(tensor, gain=1.0):
     """A (semi-)orthogonal matrix (rows or columns orthonormal), from the QR decomposition
     of a Gaussian matrix with the signs fixed so the draw is uniform (Saxe et al. 2013);
