@@ -379,3 +379,10 @@ def test_pad_errors():
     with pytest.raises(ValueError, match=r"reflect padding \(3, 0\) of dim 2 must be between 0 "
                                          "and 2"):
         F.pad(ag.zeros(1, 1, 3), (3, 0), mode="reflect")
+
+
+def test_zero_size_linear_initialises_and_runs_like_torch(torch):
+    ours, theirs = nn.Linear(0, 3), torch.nn.Linear(0, 3)
+    np.testing.assert_array_equal(ours.bias.data, theirs.bias.detach().numpy())  # zeros
+    y = ours(ag.zeros(2, 0))
+    assert y.shape == (2, 3) and not y.data.any()
