@@ -11,6 +11,7 @@ Python loop ever runs over pixels or channels.
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.ops._common import shape_str
 
 from . import init
 from .module import Module, Parameter
@@ -23,10 +24,6 @@ def _tuple(value, n, name, op):
     if len(value) != n:
         raise ValueError(f"{op}: {name} must be an int or {n} ints, got {value}")
     return value
-
-
-def _shape(t):
-    return "(" + ", ".join(str(s) for s in t.shape) + ")"
 
 
 def _same_padding(kernel_size, dilation):
@@ -51,12 +48,12 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
     unbatched = input.ndim == nd + 1
     if input.ndim not in (nd + 1, nd + 2):
         raise ValueError(f"{op}: expected a {nd + 1}D (unbatched) or {nd + 2}D (batched) "
-                         f"input, got shape {_shape(input)}")
+                         f"input, got shape {shape_str(input.shape)}")
     if unbatched:
         input = input.unsqueeze(0)
     if weight.ndim != nd + 2:
         raise ValueError(f"{op}: weight must be {nd + 2}D (out_channels, in_channels / "
-                         f"groups, *kernel_size), got shape {_shape(weight)}")
+                         f"groups, *kernel_size), got shape {shape_str(weight.shape)}")
     n, c = input.shape[:2]
     out_c, c_per_group = weight.shape[:2]
     kernel = tuple(weight.shape[2:])
@@ -64,9 +61,10 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
         raise ValueError(f"{op}: groups={groups} must divide in_channels={c} and "
                          f"out_channels={out_c}")
     if c_per_group * groups != c:
-        raise ValueError(f"{op}: expected input of shape {_shape(input)} to have "
-                         f"{c_per_group * groups} channels (weight of shape {_shape(weight)} "
-                         f"with groups={groups}), but got {c} channels instead")
+        raise ValueError(f"{op}: expected input of shape {shape_str(input.shape)} to have "
+                         f"{c_per_group * groups} channels (weight of shape "
+                         f"{shape_str(weight.shape)} with groups={groups}), but got {c} "
+                         "channels instead")
     stride = _tuple(stride, nd, "stride", op)
     dilation = _tuple(dilation, nd, "dilation", op)
     if isinstance(padding, str):
@@ -87,7 +85,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
     if any(span > size for span, size in zip(spans, x.shape[2:])):
         raise ValueError(f"{op}: kernel size {kernel} (dilation {dilation}) is larger than the "
                          f"padded input's spatial size {tuple(x.shape[2:])} (input shape "
-                         f"{_shape(input)})")
+                         f"{shape_str(input.shape)})")
     win = ag.sliding_windows(x, kernel, stride, dilation)  # (N, C, *out, *kernel)
     out = tuple(win.shape[2:2 + nd])
     k = c_per_group * int(np.prod(kernel))
@@ -138,13 +136,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     unbatched = input.ndim == 3
     if input.ndim not in (3, 4):
         raise ValueError(f"{op}: expected a 3D (unbatched) or 4D (batched) input, got shape "
-                         f"{_shape(input)}")
+                         f"{shape_str(input.shape)}")
     if unbatched:
         input = input.unsqueeze(0)
     c_in, out_per_group = weight.shape[:2]
     if input.shape[1] != c_in:
-        raise ValueError(f"{op}: expected input of shape {_shape(input)} to have {c_in} "
-                         f"channels (weight of shape {_shape(weight)}), but got "
+        raise ValueError(f"{op}: expected input of shape {shape_str(input.shape)} to have {c_in} "
+                         f"channels (weight of shape {shape_str(weight.shape)}), but got "
                          f"{input.shape[1]} channels instead")
     if c_in % groups:
         raise ValueError(f"{op}: groups={groups} must divide in_channels={c_in}")

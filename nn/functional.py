@@ -6,22 +6,18 @@ import math
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.ops._common import shape_str
 from autograd_core.random import generator
 from autograd_core.tensor import Tensor
-
-
-def _shape(t):
-    return "(" + ", ".join(str(s) for s in t.shape) + ")"
-
 
 # --- linear ---
 
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W of shape (out_features, in_features)."""
     if input.shape[-1:] != weight.shape[-1:]:
-        raise ValueError(f"linear: input of shape {_shape(input)} does not end in the "
+        raise ValueError(f"linear: input of shape {shape_str(input.shape)} does not end in the "
                          f"in_features={weight.shape[-1]} of the weight of shape "
-                         f"{_shape(weight)}")
+                         f"{shape_str(weight.shape)}")
     y = ag.matmul(input, weight.t()) if weight.ndim == 2 else ag.matmul(input, weight)
     return y if bias is None else y + bias
 
@@ -137,7 +133,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     variance), then * weight + bias."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
-        raise ValueError(f"layer_norm: input of shape {_shape(input)} does not end in the "
+        raise ValueError(f"layer_norm: input of shape {shape_str(input.shape)} does not end in the "
                          f"normalized_shape {shape}")
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     mean = input.mean(dim=dims, keepdim=True)
@@ -157,7 +153,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     running estimates."""
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input with a channel dim (N, C, ...), got "
-                         f"shape {_shape(input)}")
+                         f"shape {shape_str(input.shape)}")
     c = input.shape[1]
     dims = (0,) + tuple(range(2, input.ndim))
     view = (1, c) + (1,) * (input.ndim - 2)
@@ -218,19 +214,20 @@ def _out_sizes(input, size, scale_factor, op):
         sizes = (size,) * n if isinstance(size, int) else tuple(size)
         if len(sizes) != n:
             raise ValueError(f"{op}: size {size} has {len(sizes)} entries for an input of "
-                             f"shape {_shape(input)} with {n} spatial dims")
+                             f"shape {shape_str(input.shape)} with {n} spatial dims")
         scales = tuple(i / o for i, o in zip(spatial, sizes))
     else:
         factors = (scale_factor,) * n if isinstance(scale_factor, (int, float)) \
             else tuple(scale_factor)
         if len(factors) != n:
             raise ValueError(f"{op}: scale_factor {scale_factor} has {len(factors)} entries "
-                             f"for an input of shape {_shape(input)} with {n} spatial dims")
+                             f"for an input of shape {shape_str(input.shape)} with {n} "
+                             "spatial dims")
         sizes = tuple(int(np.floor(i * f)) for i, f in zip(spatial, factors))
         scales = tuple(1.0 / f for f in factors)  # PyTorch maps with the given factor
     if any(s <= 0 for s in sizes):
         raise ValueError(f"{op}: output size {sizes} must be positive (input shape "
-                         f"{_shape(input)})")
+                         f"{shape_str(input.shape)})")
     return sizes, scales
 
 
@@ -248,7 +245,7 @@ def pad(input, pad, mode="constant", value=None):
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice the "
-                         f"number of dims of the input of shape {_shape(input)}")
+                         f"number of dims of the input of shape {shape_str(input.shape)}")
     x = input
     for k in range(len(pad) // 2):
         dim = input.ndim - 1 - k
@@ -257,7 +254,7 @@ def pad(input, pad, mode="constant", value=None):
         limit = n - 1 if mode == "reflect" else n
         if lo > limit or hi > limit or min(lo, hi) < 0:
             raise ValueError(f"pad: {mode} padding ({lo}, {hi}) of dim {dim} must be between "
-                             f"0 and {limit} for the input of shape {_shape(input)}")
+                             f"0 and {limit} for the input of shape {shape_str(input.shape)}")
         idx = np.arange(-lo, n + hi)
         if mode == "replicate":
             idx = np.clip(idx, 0, n - 1)
@@ -285,12 +282,13 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                          "bilinear)")
     if mode in linear_modes and input.ndim != linear_modes[mode]:
         raise ValueError(f"interpolate: mode '{mode}' expects a {linear_modes[mode]}D input, "
-                         f"got shape {_shape(input)}")
+                         f"got shape {shape_str(input.shape)}")
     if mode == "nearest" and align_corners is not None:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     if input.ndim < 3:
-        raise ValueError(f"interpolate: expected (N, C, *spatial), got shape {_shape(input)}")
+        raise ValueError("interpolate: expected (N, C, *spatial), got shape "
+                         f"{shape_str(input.shape)}")
     sizes, scales = _out_sizes(input, size, scale_factor, "interpolate")
     x = input
     for k, (n_in, n_out, scale) in enumerate(zip(input.shape[2:], sizes, scales)):

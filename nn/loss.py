@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.ops._common import shape_str
 from autograd_core.tensor import Tensor
 
 from .module import Module
@@ -15,10 +16,6 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 
 # --- argument checks ---
-
-def _shape(shape):
-    return str(tuple(int(s) for s in shape))
-
 
 def _check_tensor(op, name, value):
     if not isinstance(value, Tensor):
@@ -54,11 +51,11 @@ def _check_pair(op, input, target, warn=True):
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(f"{op}: input of shape {_shape(input.shape)} and target of shape "
-                         f"{_shape(target.shape)} cannot be broadcast together") from None
+        raise ValueError(f"{op}: input of shape {shape_str(input.shape)} and target of shape "
+                         f"{shape_str(target.shape)} cannot be broadcast together") from None
     if warn:
-        warnings.warn(f"{op}: using a target size {_shape(target.shape)} that is different "
-                      f"to the input size {_shape(input.shape)}. This will likely lead to "
+        warnings.warn(f"{op}: using a target size {shape_str(target.shape)} that is different "
+                      f"to the input size {shape_str(input.shape)}. This will likely lead to "
                       "incorrect results due to broadcasting. Please ensure they have the "
                       "same size.", UserWarning, stacklevel=3)
 
@@ -67,8 +64,8 @@ def _check_same_shape(op, input, target):
     _check_tensor(op, "input", input)
     _check_tensor(op, "target", target)
     if input.shape != target.shape:
-        raise ValueError(f"{op}: target of shape {_shape(target.shape)} must have the shape "
-                         f"of input {_shape(input.shape)}")
+        raise ValueError(f"{op}: target of shape {shape_str(target.shape)} must have the shape "
+                         f"of input {shape_str(input.shape)}")
 
 
 def _check_broadcasts_to(op, name, value, shape):
@@ -80,8 +77,8 @@ def _check_broadcasts_to(op, name, value, shape):
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(f"{op}: {name} of shape {_shape(value.shape)} cannot be broadcast "
-                         f"to the input's shape {_shape(shape)}")
+        raise ValueError(f"{op}: {name} of shape {shape_str(value.shape)} cannot be broadcast "
+                         f"to the input's shape {shape_str(shape)}")
 
 
 def _reduce(loss, reduction):
@@ -98,8 +95,8 @@ def _weighted(op, loss, weight, input, reduction, mean_over_weight):
         return _reduce(loss, reduction)
     _check_tensor(op, "weight", weight)
     if weight.shape != input.shape:
-        raise ValueError(f"{op}: weight of shape {_shape(weight.shape)} must have the shape "
-                         f"of input {_shape(input.shape)}")
+        raise ValueError(f"{op}: weight of shape {shape_str(weight.shape)} must have the shape "
+                         f"of input {shape_str(input.shape)}")
     loss = loss * weight
     if reduction == "mean" and mean_over_weight:
         return loss.sum() / weight.sum()
@@ -166,7 +163,7 @@ def _class_weight(op, weight, num_classes, dtype):
     _check_tensor(op, "weight", weight)
     if weight.shape != (num_classes,):
         raise ValueError(f"{op}: weight should hold one value for each of the {num_classes} "
-                         f"classes, got shape {_shape(weight.shape)}")
+                         f"classes, got shape {shape_str(weight.shape)}")
     return np.asarray(weight.data, dtype=dtype)
 
 
@@ -176,11 +173,11 @@ def _index_target(op, input, target, cdim, ignore_index, probabilities_allowed=F
     _check_tensor(op, "target", target)
     expected = input.shape[:cdim] + input.shape[cdim + 1:]
     if target.shape != expected:
-        also = f" (or probabilities of shape {_shape(input.shape)})" \
+        also = f" (or probabilities of shape {shape_str(input.shape)})" \
             if probabilities_allowed else ""
-        raise ValueError(f"{op}: input of shape {_shape(input.shape)} needs class-index "
-                         f"targets of shape {_shape(expected)}{also}, got target of shape "
-                         f"{_shape(target.shape)}")
+        raise ValueError(f"{op}: input of shape {shape_str(input.shape)} needs class-index "
+                         f"targets of shape {shape_str(expected)}{also}, got target of shape "
+                         f"{shape_str(target.shape)}")
     t = target.data
     if t.dtype.kind not in "iu":
         raise TypeError(f"{op}: class-index target must have an integer dtype, got {t.dtype}")
@@ -259,7 +256,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
     if target.shape == input.shape:  # class probabilities
         if target.dtype.kind != "f":
-            raise TypeError(f"{op}: a target of the input's shape {_shape(input.shape)} holds "
+            raise TypeError(f"{op}: a target of the input's shape {shape_str(input.shape)} holds "
                             f"class probabilities and must be floating point, got "
                             f"{target.dtype}")
         if label_smoothing > 0:

@@ -6,8 +6,9 @@ import math
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.ops._common import shape_str
 
-from .conv import _pad_widths, _shape, _tuple
+from .conv import _pad_widths, _tuple
 from .module import Module
 
 
@@ -16,7 +17,7 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
     size, extra right padding included when ceil_mode rounds up."""
     if input.ndim not in (3, 4):
         raise ValueError(f"{op}: expected a 3D (unbatched) or 4D (batched) input, got shape "
-                         f"{_shape(input)}")
+                         f"{shape_str(input.shape)}")
     kernel = _tuple(kernel_size, 2, "kernel_size", op)
     stride = kernel if stride is None or stride == () else _tuple(stride, 2, "stride", op)
     padding = _tuple(padding, 2, "padding", op)
@@ -33,7 +34,7 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
             n -= 1  # the last window would start in the right padding
         if n < 1:
             raise ValueError(f"{op}: output size is too small for input of shape "
-                             f"{_shape(input)} (kernel {kernel}, stride {stride}, padding "
+                             f"{shape_str(input.shape)} (kernel {kernel}, stride {stride}, padding "
                              f"{padding}, dilation {dilation})")
         extra = max((n - 1) * s + span - (size + 2 * p), 0)
         pairs.append((p, p + extra))
@@ -115,7 +116,7 @@ def adaptive_avg_pool2d(input, output_size):
     with averaging matrices, so uneven cells cost nothing extra."""
     if input.ndim not in (3, 4):
         raise ValueError(f"adaptive_avg_pool2d: expected a 3D or 4D input, got shape "
-                         f"{_shape(input)}")
+                         f"{shape_str(input.shape)}")
     sizes = _tuple(output_size, 2, "output_size", "adaptive_avg_pool2d") \
         if not isinstance(output_size, (tuple, list)) or None not in output_size \
         else tuple(s if s is not None else input.shape[-2 + i] for i, s in
