@@ -91,11 +91,10 @@ class Primitive:
         input requires grad and grad mode is on."""
         node = cls(**params) if params else _new_node(cls)  # most ops skip __init__
         n = len(inputs)
-        if not cls.is_view:
-            if n == 1:
-                return cls.apply1(inputs[0], node)
-            if n == 2:
-                return cls.apply2(inputs[0], inputs[1], node)
+        if n == 1:
+            return cls.apply1(inputs[0], node)
+        if n == 2 and not cls.is_view:
+            return cls.apply2(inputs[0], inputs[1], node)
         try:
             y = node.forward(*[t.data for t in inputs])
         except ValueError as e:
@@ -124,6 +123,11 @@ class Primitive:
         out = _new_tensor(Tensor)  # _wrap, inlined
         out.data = y
         out.grad = out._vc = None
+        if cls.is_view:  # shares a's memory, so it shares a's version counter and base
+            if a._vc is None:
+                a._vc = [0, 0]
+            out._vc = a._vc
+            out._base = a if a._base is None else a._base
         if not a._requires_grad or not _grad_enabled():
             out.grad_fn = None
             out._requires_grad = False

@@ -169,7 +169,8 @@ def _class_weight(op, weight, num_classes, dtype):
 
 def _index_target(op, input, target, cdim, ignore_index, probabilities_allowed=False):
     """Check class-index targets, (N, d1, ...) for input (N, C, d1, ...), () for (C,);
-    return them as an int array."""
+    return them as an int array, and whether every one of them is a class (so none can be
+    ignore_index, unless that is a class too)."""
     _check_tensor(op, "target", target)
     expected = input.shape[:cdim] + input.shape[cdim + 1:]
     if target.shape != expected:
@@ -183,19 +184,24 @@ def _index_target(op, input, target, cdim, ignore_index, probabilities_allowed=F
         raise TypeError(f"{op}: class-index target must have an integer dtype, got {t.dtype}")
     num_classes = input.shape[cdim]
     if not t.size or (t.min() >= 0 and t.max() < num_classes):
-        return t  # every target a class (the usual case, checked with two reductions)
+        return t, True  # every target a class (the usual case, checked with two reductions)
     bad = ((t < 0) | (t >= num_classes)) & (t != ignore_index)
     if bad.any():
         raise IndexError(f"{op}: target {int(t[bad].flat[0])} is out of bounds for "
                          f"{num_classes} classes")
-    return t
+    return t, False
 
 
-def _nll(logp, t, w, ignore_index, cdim):
-    """-w[t] logp[.., t, ..] per target (0 where ignored), and the sum of w[t] over the
-    targets not ignored: the 'mean' denominator."""
-    ignored = t == ignore_index
-    any_ignored = bool(ignored.any())
+def _nll(logp, t, all_classes, w, ignore_index, cdim):
+    """The log-likelihood terms w[t] logp[.., t, ..] per target (0 where ignored; the loss
+    is their negation), the sum of w[t] over the targets not ignored (the 'mean'
+    denominator), and the ignored mask (None when no target can be ignored)."""
+    num_classes = logp.shape[cdim]
+    if all_classes and not 0 <= ignore_index < num_classes:
+        ignored, any_ignored = None, False  # every target is a class, none the ignored one
+    else:
+        ignored = t == ignore_index
+        any_ignored = bool(ignored.any())
     safe = np.where(ignored, 0, t) if any_ignored else t
     if t.ndim == 1 and cdim == 1:  # (N, C) input: the common case, without np.indices
         index = [np.arange(t.shape[0]), safe]
@@ -204,19 +210,24 @@ def _nll(logp, t, w, ignore_index, cdim):
         index.insert(cdim, safe)
     picked = logp[tuple(index)]
     if w is None and not any_ignored:
-        return -picked, float(t.size), ignored
-    wt = (~ignored).astype(logp.dtype) if w is None else w[safe] * ~ignored
+        return picked, float(t.size), ignored
+    kept = ~ignored if any_ignored else np.ones(t.shape, bool)
+    wt = kept.astype(logp.dtype) if w is None else w[safe] * kept
     if any_ignored:  # an ignored target may pick -inf: keep it out of the product
         picked = ag.where(ignored, 0.0, picked)
-    return -picked * wt, float(wt.sum()), ignored
+    return picked * wt, float(wt.sum()), ignored
 
 
-def _reduce_by(loss, denominator, reduction):
+def _negated_reduce(gain, denominator, reduction):
+    """The loss -gain, reduced: 'mean' divides the sum by the denominator. The sign goes
+    into the last step (one node fewer; negation is exact, so the numbers are the same)."""
     if reduction == "mean":
         if denominator == 0:  # every target ignored: nan, as in PyTorch, but zero gradients
-            return loss.sum() + float("nan")
-        return loss.sum() / denominator
-    return _reduce(loss, reduction)
+            return gain.sum() + float("nan")
+        return gain.sum() / -denominator
+    if reduction == "sum":
+        return -gain.sum()
+    return -gain
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -226,10 +237,10 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     op = "nll_loss"
     reduction = _reduction(op, reduction, size_average, reduce)
     cdim = _class_dim(op, input)
-    t = _index_target(op, input, target, cdim, ignore_index)
+    t, all_classes = _index_target(op, input, target, cdim, ignore_index)
     w = _class_weight(op, weight, input.shape[cdim], input.dtype)
-    loss, denominator, _ = _nll(input, t, w, ignore_index, cdim)
-    return _reduce_by(loss, denominator, reduction)
+    gain, denominator, _ = _nll(input, t, all_classes, w, ignore_index, cdim)
+    return _negated_reduce(gain, denominator, reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -264,15 +275,16 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         terms = logp * target if wb is None else logp * target * wb
         return _reduce(-terms.sum(dim=cdim), reduction)
 
-    t = _index_target(op, input, target, cdim, ignore_index, probabilities_allowed=True)
-    loss, denominator, ignored = _nll(logp, t, w, ignore_index, cdim)
+    t, all_classes = _index_target(op, input, target, cdim, ignore_index,
+                                   probabilities_allowed=True)
+    gain, denominator, ignored = _nll(logp, t, all_classes, w, ignore_index, cdim)
     if label_smoothing > 0:
-        # the uniform part: -sum_c w_c logp_c / C, also 0 for ignored targets
-        smooth = -(logp if wb is None else logp * wb).sum(dim=cdim)
-        if ignored.any():
+        # the uniform part: sum_c w_c logp_c / C, also 0 for ignored targets
+        smooth = (logp if wb is None else logp * wb).sum(dim=cdim)
+        if ignored is not None and ignored.any():
             smooth = ag.where(ignored, 0.0, smooth)
-        loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / num_classes)
-    return _reduce_by(loss, denominator, reduction)
+        gain = gain * (1.0 - label_smoothing) + smooth * (label_smoothing / num_classes)
+    return _negated_reduce(gain, denominator, reduction)
 
 
 def _log_clamped(x):

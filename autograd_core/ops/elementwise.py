@@ -66,6 +66,8 @@ class Div(Elementwise):
     __slots__ = ()
 
     def forward(self, a, b):
+        if b.ndim == 0 and b and np.isfinite(b):  # x / n: nothing to warn about, and
+            return a / b                           # np.errstate costs more than the division
         with np.errstate(divide="ignore", invalid="ignore"):
             return a / b
 
@@ -369,6 +371,7 @@ class Clone(Elementwise):
 _ABS = Abs.apply1
 _ADD = Add.apply2
 _CLONE = Clone.apply1
+_DIV = Div.apply2
 _COS = Cos.apply1
 _ERF = Erf.apply1
 _EXP = Exp.apply1
@@ -379,6 +382,7 @@ _RELU = Relu.apply1
 _SIGMOID = Sigmoid.apply1
 _SIN = Sin.apply1
 _SQRT = Sqrt.apply1
+_SUB = Sub.apply2
 _TANH = Tanh.apply1
 
 
@@ -397,7 +401,7 @@ def sub(input, other, alpha=1):
     """input - alpha * other."""
     if alpha != 1:
         other = mul(other, alpha)
-    return Sub.apply(*binary(input, other, "sub"))
+    return _SUB(*binary(input, other, "sub"))
 
 
 @export
@@ -413,7 +417,7 @@ def div(input, other):
     a, b = binary(input, other, "div")
     if a.data.dtype.kind != "f":
         a, b = floating(a, "div"), floating(b, "div")
-    return Div.apply(a, b)
+    return _DIV(a, b)
 
 
 @export

@@ -1,5 +1,6 @@
 """Reductions and the normalising ops built on them (softmax, log_softmax, logsumexp)."""
 
+import math
 from collections import namedtuple
 
 import numpy as np
@@ -199,13 +200,18 @@ class LogSoftmax(Primitive):
         self.dim = dim
 
     def forward(self, x):
+        if x.size:  # the usual case first: finite maxima, so each sum is at least 1
+            z = x - np.maximum.reduce(x, axis=self.dim, keepdims=True)
+            total = np.add.reduce(exp_nonpositive(z), axis=self.dim, keepdims=True)
+            if np.minimum.reduce(total, axis=None) > 0:  # (a NaN fails this too)
+                z -= np.log(total)
+                return z
+        # an infinite or NaN maximum: shift by 0 there instead; rows of only -inf give
+        # log(0) = -inf, quietly
         z = x - _finite_max(x, (self.dim,))
         total = exp_nonpositive(z).sum(axis=self.dim, keepdims=True)
-        if total.size and total.min() > 0:  # the usual case: each sum is at least 1
+        with np.errstate(divide="ignore"):
             z -= np.log(total)
-        else:  # rows of only -inf: log(0) = -inf, quietly
-            with np.errstate(divide="ignore"):
-                z -= np.log(total)
         return z
 
     def backward(self, gy):
@@ -232,7 +238,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
         raise TypeError(f"mean: input dtype must be floating point, got {x.dtype}; "
                         "use .float() first")
     dims = _dims(x, dim, "mean")
-    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    n = math.prod([x.shape[d] for d in dims])
     return Sum.apply(x, dims=dims, keepdim=keepdim) / n
 
 
@@ -325,7 +331,7 @@ def var(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
 def _var(input, dim, unbiased, keepdim, correction, op):
     x = floating(input, op)
     dims = _dims(x, dim, op)
-    n = int(np.prod([x.shape[d] for d in dims])) if dims else 1
+    n = math.prod([x.shape[d] for d in dims])
     ddof = (1 if unbiased else 0) if correction is None else correction
     diff = x - mean(x, dims, keepdim=True)
     return sum(diff * diff, dims, keepdim=keepdim) / max_(n - ddof, 0)

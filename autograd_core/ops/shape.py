@@ -1,5 +1,7 @@
 """Shape primitives: views, broadcasting, indexing, concatenation and padding."""
 
+import math
+
 import numpy as np
 
 from ..function import Primitive, export
@@ -380,7 +382,7 @@ def reshape(input, *shape):
     if shape == x.data.shape:
         return x if not x._requires_grad else Reshape.apply(x, shape=shape)
     n_infer = shape.count(-1)
-    known = int(np.prod([s for s in shape if s != -1])) if shape else 1
+    known = math.prod([s for s in shape if s != -1])
     size = x.data.size
     if n_infer > 1 or any(s < -1 for s in shape) or (
             size != known if n_infer == 0 else (known == 0 or size % known)):
