@@ -87,9 +87,11 @@ def _dependencies(roots):
     return deps
 
 
-def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None):
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None,
+                 wrap_leaves=True):
     """The engine. Returns ({leaf: grad}, [retained grads]) and fills `capture` (node -> grad
-    reaching it, for ag.grad's non-leaf inputs).
+    reaching it, for ag.grad's non-leaf inputs). Leaf gradients of a first-order pass stay
+    ndarrays when not wrap_leaves.
 
     Nodes that received a gradient wait in a heap by creation order, newest first: every
     consumer of a node was made after it, so when a node comes out, all its gradient has
@@ -143,7 +145,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         if gc_was_on:
             gc.enable()
     if arrays:
-        leaves = {leaf: _wrap(g) for leaf, g in leaves.items()}
+        if wrap_leaves:
+            leaves = {leaf: _wrap(g) for leaf, g in leaves.items()}
         retained = [(out, _wrap(g)) for out, g in retained]
         if capture:
             for node, g in capture.items():
@@ -177,38 +180,40 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     only = None
     if inputs is not None:
         only = {id(t) for t in ((inputs,) if isinstance(inputs, Tensor) else inputs)}
-    leaves, retained = run_backward(tensors, grads, retain_graph, create_graph)
+    leaves, retained = run_backward(tensors, grads, retain_graph, create_graph,
+                                    wrap_leaves=create_graph)
+    if create_graph:
+        for leaf, g in leaves.items():
+            if only is None or id(leaf) in only:
+                g = _apply_leaf_hooks(leaf, g)
+                leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
     # arrays a leaf's .grad may not own: the root gradients and the retained ones; an
     # array seen once is not owned by the next leaf either (Add hands gy to both inputs)
     claimed = {id(a) for g in grads + retained for a in (g.data, g.data.base) if a is not None}
-    for leaf, g in leaves.items():
+    for leaf, d in leaves.items():
         if only is not None and id(leaf) not in only:
             continue
-        g = _apply_leaf_hooks(leaf, g)
+        if leaf._hooks:
+            d = _apply_leaf_hooks(leaf, _wrap(d)).data
         if leaf.grad is None:
-            if create_graph:
-                leaf.grad = g
-            else:
-                d = g.data
-                # a view (a transposed or reshaped gradient) may be kept too, as long as
-                # nothing else was handed the array it views
-                owner = d if d.base is None else d.base
-                if (id(d) in claimed or id(owner) in claimed or not d.flags.writeable
-                        or not isinstance(owner, np.ndarray)):
-                    d = owner = d.copy()
-                claimed.add(id(d))
-                claimed.add(id(owner))
-                leaf.grad = _wrap(d)
-        elif create_graph:
-            leaf.grad = leaf.grad + g
+            # a view (a transposed or reshaped gradient) may be kept too, as long as
+            # nothing else was handed the array it views
+            owner = d if d.base is None else d.base
+            if (id(d) in claimed or id(owner) in claimed or not d.flags.writeable
+                    or not isinstance(owner, np.ndarray)):
+                d = owner = d.copy()
+            claimed.add(id(d))
+            claimed.add(id(owner))
+            leaf.grad = _wrap(d)
         else:
             gd = leaf.grad.data
-            if gd.flags.writeable and gd.shape == g.data.shape:
-                gd += g.data
+            if gd.flags.writeable and gd.shape == d.shape:
+                gd += d
                 if leaf.grad.grad_fn is not None:
                     leaf.grad = leaf.grad.detach()
             else:
-                leaf.grad = _wrap(gd + g.data)
+                leaf.grad = _wrap(gd + d)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,

@@ -264,8 +264,7 @@ class Tensor:
     # --- graph ---
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's .grad (see ag.grad for the rest)."""
-        from .engine import backward
-        backward((self,), None if gradient is None else (gradient,), retain_graph,
+        _engine.backward((self,), None if gradient is None else (gradient,), retain_graph,
                  create_graph, inputs)
 
     def detach(self):
@@ -425,7 +424,9 @@ def _check_dim(dim, ndim, op):
     return dim % n
 
 
-from . import ops as _ops  # noqa: E402  (ops need Tensor defined first)
+# ops and the engine need Tensor defined first
+from . import engine as _engine  # noqa: E402
+from . import ops as _ops  # noqa: E402
 
 # the forward operators are the op functions themselves: one call less on the hottest path
 Tensor.__add__ = _ops.add

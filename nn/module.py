@@ -145,9 +145,10 @@ class Module:
 
     def __getattr__(self, name):
         d = self.__dict__
-        for store in ("_parameters", "_buffers", "_modules"):
-            if store in d and name in d[store]:
-                return d[store][name]
+        if "_parameters" in d:  # (not yet during unpickling or before __init__)
+            for store in (d["_parameters"], d["_buffers"], d["_modules"]):
+                if name in store:
+                    return store[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __delattr__(self, name):

@@ -391,8 +391,9 @@ def add(input, other, alpha=1):
     """input + alpha * other."""
     if alpha != 1:
         other = mul(other, alpha)
-    elif type(input) is Tensor and type(other) is Tensor and input.data.dtype is other.data.dtype:
-        return _ADD(input, other)  # the common case, without binary()'s checks
+    elif type(input) is Tensor and isinstance(other, Tensor) \
+            and input.data.dtype is other.data.dtype:
+        return _ADD(input, other)  # the common case (a bias too), without binary()'s checks
     return Add.apply(*binary(input, other, "add"))
 
 
