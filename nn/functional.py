@@ -324,3 +324,4 @@ from .loss import (  # noqa: E402, F401
     smooth_l1_loss,
 )
 from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: E402, F401
+from .recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402, F401

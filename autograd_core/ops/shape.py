@@ -270,6 +270,24 @@ class Cat(Primitive):
         return tuple(grads)
 
 
+class Stack(Primitive):
+    """y = the inputs stacked along a new dim;  each dx is its slice of gy."""
+
+    __slots__ = ("dim",)
+    save_inputs = False
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, *xs):
+        return np.stack(xs, axis=self.dim)
+
+    def backward(self, gy):
+        lead = (slice(None),) * self.dim
+        return tuple(gy[lead + (i,)] if parent is not None else None
+                     for i, parent in enumerate(self.parents))
+
+
 @export(method=False)
 def cat(tensors, dim=0):
     """Join tensors along an existing dim; all other dims must agree."""
@@ -304,7 +322,7 @@ def stack(tensors, dim=0):
                              f"{shape_str(ts[0].shape)} at entry 0 and {shape_str(t.shape)} "
                              f"at entry {i}")
     d = norm_dim(dim, ts[0].ndim + 1, "stack")
-    return cat([unsqueeze(t, d) for t in ts], d)
+    return Stack.apply(*_same_dtype(ts), dim=d)
 
 
 def _tensor_list(tensors, op):

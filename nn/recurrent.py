@@ -1,0 +1,456 @@
+"""Recurrent layers: RNN, LSTM, GRU and their single-step cells, with PyTorch's arguments,
+parameter names, gate orders and initialisation.
+
+Every time step is composed from autograd_core ops. The input projection of all steps is
+one matrix product before the loop, and each step does one matrix product for all gates,
+so the Python cost per step is a fixed handful of ops, whatever the sizes.
+"""
+
+import math
+import warnings
+
+import autograd_core as ag
+from autograd_core.ops._common import shape_str
+from autograd_core.tensor import Tensor
+
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+# --- one step, on the input's projection (the functional cells and the layers share it) ---
+
+def _rnn_step(xw, h, w_hh_t, b_hh, relu):
+    """h' = act(xw + h W_hh^T + b_hh), xw = x W_ih^T + b_ih. h None: a zero state."""
+    pre = xw if h is None else xw + ag.matmul(h, w_hh_t)
+    if b_hh is not None:
+        pre = pre + b_hh
+    return ag.relu(pre) if relu else ag.tanh(pre)
+
+
+def _lstm_step(xw, h, c, w_hh_t, b_hh):
+    """Gates i, f, g, o (PyTorch's order) = xw + h W_hh^T + b_hh;
+    c' = f c + i g, h' = o tanh(c'). h, c None: a zero state."""
+    gates = xw if h is None else xw + ag.matmul(h, w_hh_t)
+    if b_hh is not None:
+        gates = gates + b_hh
+    n = gates.shape[-1] // 4
+    # one sigmoid over all four gates (the g quarter is computed and not used): one op
+    # instead of three, which is cheaper than the wasted quarter
+    s = ag.sigmoid(gates)
+    i, f, o = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
+    g = ag.tanh(gates[..., 2 * n:3 * n])
+    c = i * g if c is None else f * c + i * g
+    return o * ag.tanh(c), c
+
+
+def _gru_step(xw, h, w_hh_t, b_hh):
+    """r, z = sigmoid(xw + hw) on the first two thirds, hw = h W_hh^T + b_hh;
+    n = tanh(xw_n + r hw_n) (the reset gate acts on the hidden projection, bias included,
+    as in PyTorch); h' = (h - n) z + n = (1 - z) n + z h."""
+    n3 = xw.shape[-1]
+    k = n3 // 3
+    if h is None:  # a zero state: hw is just the bias
+        hw = b_hh
+    else:
+        hw = ag.matmul(h, w_hh_t)
+        if b_hh is not None:
+            hw = hw + b_hh
+    if hw is None:
+        rz = ag.sigmoid(xw[..., :2 * k])
+        new = ag.tanh(xw[..., 2 * k:])
+    else:
+        rz = ag.sigmoid(xw[..., :2 * k] + hw[..., :2 * k])
+        new = ag.tanh(xw[..., 2 * k:] + rz[..., :k] * hw[..., 2 * k:])
+    z = rz[..., k:]
+    return new - new * z if h is None else (h - new) * z + new
+
+
+# --- functional cells (torch.rnn_tanh_cell, torch.lstm_cell, ... as in torch) ---
+
+def _cell_input(op, input, w_ih):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (1, 2):
+        raise ValueError(f"{op}: Expected input to be 1D or 2D, got {input.ndim}D instead")
+    if input.shape[-1] != w_ih.shape[1]:
+        raise ValueError(f"{op}: input has inconsistent input_size: got {input.shape[-1]}, "
+                         f"expected {w_ih.shape[1]} (input of shape {shape_str(input.shape)})")
+
+
+def _cell_state(op, name, state, input, hidden_size):
+    expected = input.shape[:-1] + (hidden_size,)
+    if not isinstance(state, Tensor):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(state).__name__}")
+    if state.shape != expected:
+        raise ValueError(f"{op}: {name} of shape {shape_str(state.shape)} does not match the "
+                         f"input of shape {shape_str(input.shape)}: expected "
+                         f"{shape_str(expected)}")
+
+
+def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One step of an Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    _cell_input("rnn_tanh_cell", input, w_ih)
+    _cell_state("rnn_tanh_cell", "hx", hx, input, w_hh.shape[1])
+    return _rnn_step(F.linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh, relu=False)
+
+
+def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One step of an Elman RNN with ReLU: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
+    _cell_input("rnn_relu_cell", input, w_ih)
+    _cell_state("rnn_relu_cell", "hx", hx, input, w_hh.shape[1])
+    return _rnn_step(F.linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh, relu=True)
+
+
+def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One LSTM step; hx = (h, c). Returns (h', c')."""
+    _cell_input("lstm_cell", input, w_ih)
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise TypeError("lstm_cell: hx must be a tuple (h, c)")
+    h, c = hx
+    _cell_state("lstm_cell", "h", h, input, w_hh.shape[1])
+    _cell_state("lstm_cell", "c", c, input, w_hh.shape[1])
+    return _lstm_step(F.linear(input, w_ih, b_ih), h, c, w_hh.t(), b_hh)
+
+
+def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+    """One GRU step (gates r, z, n in PyTorch's order and placement)."""
+    _cell_input("gru_cell", input, w_ih)
+    _cell_state("gru_cell", "hx", hx, input, w_hh.shape[1])
+    return _gru_step(F.linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh)
+
+
+# --- cells ---
+
+def _check_sizes(input_size, hidden_size, num_layers=1):
+    if not isinstance(hidden_size, int) or isinstance(hidden_size, bool):
+        raise TypeError(f"hidden_size should be of type int, got: {type(hidden_size).__name__}")
+    if hidden_size <= 0:
+        raise ValueError("hidden_size must be greater than zero")
+    if not isinstance(input_size, int) or input_size < 0:
+        raise ValueError(f"input_size must be a non-negative int, got {input_size!r}")
+    if num_layers <= 0:
+        raise ValueError("num_layers must be greater than zero")
+
+
+def _reset_uniform(module):
+    """PyTorch's recurrent init: every weight and bias U(-1/sqrt(hidden), 1/sqrt(hidden))."""
+    bound = 1.0 / math.sqrt(module.hidden_size) if module.hidden_size > 0 else 0.0
+    for p in module.parameters():
+        init.uniform_(p, -bound, bound)
+
+
+class _CellBase(Module):
+    _gates = 1
+
+    def __init__(self, input_size, hidden_size, bias, dtype):
+        super().__init__()
+        _check_sizes(input_size, hidden_size)
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        rows = self._gates * hidden_size
+        self.weight_ih = Parameter(ag.empty(rows, input_size, dtype=dtype))
+        self.weight_hh = Parameter(ag.empty(rows, hidden_size, dtype=dtype))
+        if bias:
+            self.bias_ih = Parameter(ag.empty(rows, dtype=dtype))
+            self.bias_hh = Parameter(ag.empty(rows, dtype=dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _reset_uniform(self)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if not self.bias:
+            s += ", bias=False"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            s += f", nonlinearity={self.nonlinearity}"
+        return s
+
+    def _zeros(self, input):
+        return ag.zeros(*input.shape[:-1], self.hidden_size, dtype=input.dtype)
+
+
+class RNNCell(_CellBase):
+    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). Input (N, input_size) or
+    (input_size,); hx of the matching (N, hidden_size) shape, zeros when omitted."""
+
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}. Select from 'tanh' or "
+                             "'relu'.")
+        self.__dict__["nonlinearity"] = nonlinearity
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    def forward(self, input, hx=None):
+        fn = rnn_tanh_cell if self.nonlinearity == "tanh" else rnn_relu_cell
+        return fn(input, self._zeros(input) if hx is None else hx, self.weight_ih,
+                  self.weight_hh, self.bias_ih, self.bias_hh)
+
+
+class LSTMCell(_CellBase):
+    """One LSTM step: returns (h', c'). hx = (h, c), zeros when omitted."""
+
+    _gates = 4
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=None):
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    def forward(self, input, hx=None):
+        if hx is None:
+            zeros = self._zeros(input)
+            hx = (zeros, zeros)
+        return lstm_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+
+
+class GRUCell(_CellBase):
+    """One GRU step: returns h'. hx zeros when omitted."""
+
+    _gates = 3
+
+    def __init__(self, input_size, hidden_size, bias=True, dtype=None):
+        super().__init__(input_size, hidden_size, bias, dtype)
+
+    def forward(self, input, hx=None):
+        return gru_cell(input, self._zeros(input) if hx is None else hx, self.weight_ih,
+                        self.weight_hh, self.bias_ih, self.bias_hh)
+
+
+# --- multi-layer, optionally bidirectional layers over whole sequences ---
+
+class RNNBase(Module):
+    """What RNN, LSTM and GRU share: the parameters (PyTorch's names and order:
+    weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, then the same with
+    _reverse), the checks, and the loop over layers and directions."""
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, dtype=None):
+        super().__init__()
+        _check_sizes(input_size, hidden_size, num_layers)
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
+                or not 0 <= dropout <= 1:
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             "probability of an element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first = bias, batch_first
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        rows = _GATES[mode] * hidden_size
+        directions = 2 if bidirectional else 1
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                shapes = [("weight_ih", (rows, layer_input)), ("weight_hh", (rows, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (rows,)), ("bias_hh", (rows,))]
+                for name, shape in shapes:
+                    setattr(self, name + suffix, Parameter(ag.empty(*shape, dtype=dtype)))
+                    self._flat_weights_names.append(name + suffix)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _reset_uniform(self)
+
+    def extra_repr(self):
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if not self.bias:
+            s += ", bias=False"
+        if self.batch_first:
+            s += ", batch_first=True"
+        if self.dropout:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional:
+            s += ", bidirectional=True"
+        return s
+
+    # --- checks ---
+    def _check_input(self, input):
+        name = type(self).__name__
+        if not isinstance(input, Tensor):
+            raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead "
+                             f"(input of shape {shape_str(input.shape)})")
+        if input.shape[-1] != self.input_size:
+            raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+                             f"{self.input_size}, got {input.shape[-1]}")
+        if input.dtype.kind != "f":
+            raise TypeError(f"{name}: input must be floating point, got {input.dtype}")
+
+    def _check_state(self, name, state, batch, batched):
+        directions = 2 if self.bidirectional else 1
+        lead = (self.num_layers * directions,)
+        expected = lead + ((batch,) if batched else ()) + (self.hidden_size,)
+        if not isinstance(state, Tensor):
+            raise TypeError(f"{type(self).__name__}: {name} must be a Tensor, got "
+                            f"{type(state).__name__}")
+        if state.shape != expected:
+            what = "batched 3-D" if batched else "unbatched 2-D"
+            raise ValueError(f"{type(self).__name__}: Expected hidden size "
+                             f"{shape_str(expected)}, got {list(state.shape)} (for "
+                             f"{what} input, {name} must be {what} too)")
+
+    def _initial(self, hx, batch, batched, dtype):
+        """The initial states as lists [layer * directions + direction] of (N, H) tensors
+        (None for a zero state), one list per state (1 for RNN/GRU, 2 for LSTM)."""
+        names = ("h_0", "c_0") if self.mode == "LSTM" else ("hx",)
+        directions = 2 if self.bidirectional else 1
+        n = self.num_layers * directions
+        if hx is None:
+            return [[None] * n for _ in names]
+        if self.mode == "LSTM":
+            if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+                raise TypeError("LSTM: hx must be a tuple (h_0, c_0)")
+            states = list(hx)
+        else:
+            states = [hx]
+        out = []
+        for name, state in zip(names, states):
+            self._check_state(name, state, batch, batched)
+            if state.dtype != dtype:
+                raise TypeError(f"{type(self).__name__}: input and {name} must have the same "
+                                f"dtype, got {dtype} and {state.dtype}")
+            s = state if batched else state.unsqueeze(1)
+            out.append([s[k] for k in range(n)])
+        return out
+
+    # --- the loop ---
+    def _weights(self, layer, direction):
+        suffix = f"_l{layer}" + ("_reverse" if direction else "")
+        w_ih, w_hh = getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)
+        if self.bias:
+            return w_ih, w_hh, getattr(self, "bias_ih" + suffix), getattr(self, "bias_hh" + suffix)
+        return w_ih, w_hh, None, None
+
+    def _direction(self, x, layer, direction, h, c):
+        """Run one layer in one direction over x (T, N, I) time-major or (N, T, I)
+        batch-first, from the states h, c (None: zeros); returns the outputs per step (in
+        time order) and the final states."""
+        w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
+        tdim = 1 if self.batch_first else 0
+        steps = x.shape[tdim]
+        mode = self.mode
+        # the input projection of every step at once: one matrix product
+        if mode != "GRU" and b_ih is not None:
+            # both biases go in here, once (GRU keeps b_hh with h: r multiplies it)
+            xw = F.linear(x.reshape(-1, x.shape[-1]), w_ih, b_ih + b_hh)
+            b_hh = None
+        else:
+            xw = F.linear(x.reshape(-1, x.shape[-1]), w_ih, b_ih)
+        xw = xw.reshape(x.shape[0], x.shape[1], xw.shape[-1])
+        w_hh_t = w_hh.t()
+        outputs = [None] * steps
+        order = range(steps - 1, -1, -1) if direction else range(steps)
+        for t in order:
+            xw_t = xw[:, t] if tdim else xw[t]
+            if mode == "LSTM":
+                h, c = _lstm_step(xw_t, h, c, w_hh_t, b_hh)
+            elif mode == "GRU":
+                h = _gru_step(xw_t, h, w_hh_t, b_hh)
+            else:
+                h = _rnn_step(xw_t, h, w_hh_t, b_hh, relu=mode == "RNN_RELU")
+            outputs[t] = h
+        return outputs, h, c
+
+    def _run(self, input, hx):
+        self._check_input(input)
+        batched = input.ndim == 3
+        tdim, bdim = (1, 0) if self.batch_first else (0, 1)
+        x = input if batched else input.unsqueeze(bdim)
+        batch, steps = x.shape[bdim], x.shape[tdim]
+        states = self._initial(hx, batch, batched, input.dtype)
+        hs, cs = states[0], states[1] if self.mode == "LSTM" else [None] * len(states[0])
+        if steps == 0:
+            raise ValueError(f"{type(self).__name__}: the input sequence is empty (input of "
+                             f"shape {shape_str(input.shape)})")
+        directions = 2 if self.bidirectional else 1
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            per_direction = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                outputs, h, c = self._direction(x, layer, direction, hs[k], cs[k])
+                per_direction.append(ag.stack(outputs, dim=tdim))
+                h_n.append(h)
+                c_n.append(c)
+            x = per_direction[0] if directions == 1 else ag.cat(per_direction, dim=-1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, training=True)
+        output = x if batched else x.squeeze(bdim)
+        h_n = ag.stack(h_n, dim=0)
+        c_n = ag.stack(c_n, dim=0) if self.mode == "LSTM" else None
+        if not batched:
+            h_n = h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if c_n is not None else None
+        return output, h_n, c_n
+
+
+class RNN(RNNBase):
+    """Elman RNN over a sequence: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
+    (or relu). Returns (output, h_n) as PyTorch does.
+
+    Shape:
+        input (L, N, H_in), or (N, L, H_in) with batch_first, or (L, H_in) unbatched;
+        hx (num_layers * D, N, H_out) or (num_layers * D, H_out); output (L, N, D * H_out)
+        (batch_first: (N, L, D * H_out)); D = 2 when bidirectional, else 1.
+    """
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
+                             "'relu'.")
+        self.__dict__["nonlinearity"] = nonlinearity
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
+                         hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         dtype)
+
+    def extra_repr(self):
+        s = super().extra_repr()
+        return s + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
+
+    def forward(self, input, hx=None):
+        output, h_n, _ = self._run(input, hx)
+        return output, h_n
+
+
+class LSTM(RNNBase):
+    """Long short-term memory over a sequence. Per step, gates i, f, g, o (PyTorch's order)
+    = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh; c_t = f c_{t-1} + i g; h_t = o tanh(c_t).
+    forward(input, (h_0, c_0)) returns (output, (h_n, c_n)); shapes as RNN's."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, dtype)
+
+    def forward(self, input, hx=None):
+        output, h_n, c_n = self._run(input, hx)
+        return output, (h_n, c_n)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit over a sequence: r, z = sigmoid(x W_i{r,z}^T + h W_h{r,z}^T + b),
+    n = tanh(x W_in^T + b_in + r (h W_hn^T + b_hn)), h' = (1 - z) n + z h. Returns
+    (output, h_n); shapes as RNN's."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, dtype)
+
+    def forward(self, input, hx=None):
+        output, h_n, _ = self._run(input, hx)
+        return output, h_n
