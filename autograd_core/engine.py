@@ -6,6 +6,7 @@ from heapq import heappop, heappush, heapreplace
 import numpy as np
 
 from . import grad_mode
+from .function import LAZY_GRADS
 from .ops.elementwise import cast
 from .ops.shape import _sum_to
 from .ops.shape import sum_to as sum_to_tensor
@@ -128,6 +129,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         node = heappop(heap)[1] if heap else None
         while node is not None:
             gy = pending.pop(node)
+            if type(gy) in LAZY_GRADS:
+                gy = gy.dense()
             if node._extra is not None:
                 gy = _hooks_and_retain(node, gy, arrays, retained)
             if capture is not None and node in capture:
@@ -145,6 +148,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         if gc_was_on:
             gc.enable()
     if arrays:
+        for leaf, g in leaves.items():
+            if type(g) in LAZY_GRADS:
+                leaves[leaf] = g.dense()
         if wrap_leaves:
             leaves = {leaf: _wrap(g) for leaf, g in leaves.items()}
         retained = [(out, _wrap(g)) for out, g in retained]

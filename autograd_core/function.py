@@ -16,6 +16,7 @@ from .tensor import Tensor, _wrap
 
 _grad_enabled = grad_mode.enabled
 _new_tensor = _new_node = object.__new__
+_ndarray = np.ndarray
 # creation order, counting down: consumers always come after (below) their producers, and
 # the engine's min-heap pops the newest node first
 _next_seq = itertools.count(0, -1).__next__
@@ -231,7 +232,11 @@ class Primitive:
                 g = sum_to(g, shape)
             if isinstance(parent, Tensor):  # a leaf (Tensor or a subclass such as a Parameter)
                 prev = leaves.get(parent)
-                leaves[parent] = g if prev is None else prev + g
+                if prev is None:
+                    leaves[parent] = g
+                else:  # the sum is a new array: later gradients are added into it in place
+                    leaves[parent] = GradBuffer(prev + g) if type(prev) is _ndarray \
+                        and type(g) is _ndarray else prev + g
             else:
                 prev = pending.get(parent)
                 if prev is None:
@@ -241,7 +246,8 @@ class Primitive:
                     else:
                         heappush(heap, (parent._seq, parent))
                 else:
-                    pending[parent] = prev + g
+                    pending[parent] = GradBuffer(prev + g) if type(prev) is _ndarray \
+                        and type(g) is _ndarray else prev + g
         return first_new
 
     def _attach(self, inputs, out):
@@ -393,10 +399,63 @@ def _own_copies(cls):
         setattr(cls, name, fn)
 
 
+class SliceGrad:
+    """What a basic-indexing view's backward hands its base in a first-order pass: `value`
+    at `index`, zero elsewhere, not yet written out. When a second gradient for the same
+    tensor arrives, both go into one zero-filled buffer the engine owns (a GradBuffer) and
+    later ones are added into it in place: so the T slices of one tensor (an RNN's time
+    steps, an LSTM's gates) cost one buffer and T slice-sized adds, not T full-size
+    zero-filled copies summed one by one (quadratic in T)."""
+
+    __slots__ = ("index", "value", "shape")
+    __array_ufunc__ = None  # so ndarray + SliceGrad defers to __radd__
+
+    def __init__(self, index, value, shape):
+        self.index, self.value, self.shape = index, value, shape
+
+    def dense(self):
+        out = np.zeros(self.shape, self.value.dtype)
+        out[self.index] = self.value
+        return out
+
+    def __add__(self, other):
+        return GradBuffer(self.dense()) + other
+
+    __radd__ = __add__
+
+
+class GradBuffer:
+    """A gradient array that only the engine holds, so more gradient is added in place."""
+
+    __slots__ = ("array", "shape")
+    __array_ufunc__ = None
+
+    def __init__(self, array):
+        self.array, self.shape = array, array.shape
+
+    def dense(self):
+        return self.array
+
+    def __add__(self, other):
+        kind = type(other)
+        if kind is SliceGrad:
+            self.array[other.index] += other.value
+        else:
+            self.array += other.array if kind is GradBuffer else other
+        return self
+
+    __radd__ = __add__
+
+
+LAZY_GRADS = (SliceGrad, GradBuffer)
+
+
 def _check_finite(node, grads):
     for i, g in enumerate(grads):
         if g is None or isinstance(g, _Grads):
             continue  # (a multi-output Function's grads are checked as it runs)
+        if isinstance(g, LAZY_GRADS):
+            g = g.dense()
         d = g.data if isinstance(g, Tensor) else g
         if not np.all(np.isfinite(d)):
             where = ""

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ..function import Primitive, export
+from ..function import Primitive, SliceGrad, export
 from ._common import Tensor, as_tensor, norm_dim, shape_str
 
 # --- views ---
@@ -227,6 +227,11 @@ class GetItemView(GetItem):
 
     __slots__ = ()
     is_view = True
+
+    def backward(self, gy):
+        if type(gy) is np.ndarray:  # a first-order pass: the engine adds it in lazily
+            return SliceGrad(self.index, gy, self.in_shapes[0])
+        return GetItem.backward(self, gy)
 
     @property
     def name(self):
