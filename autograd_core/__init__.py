@@ -16,7 +16,7 @@ from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad
                         no_grad, set_grad_enabled)
 from .engine import grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from . import functional
+from . import datasets, functional
 from .io import SerializationError, load, save
 
 float = float32  # noqa: A001  (torch.float)

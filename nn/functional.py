@@ -310,6 +310,10 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 # the functional forms that live next to their layers
+from .attention import (  # noqa: E402, F401
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
 from .conv import conv1d, conv2d, conv_transpose2d  # noqa: E402, F401
 from .loss import (  # noqa: E402, F401
     _softplus,

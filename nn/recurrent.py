@@ -351,6 +351,10 @@ class RNNBase(Module):
             xw = F.linear(x.reshape(-1, x.shape[-1]), w_ih, b_ih)
         xw = xw.reshape(x.shape[0], x.shape[1], xw.shape[-1])
         w_hh_t = w_hh.t()
+        if h is None and steps == 1:
+            # a zero state skips h W_hh^T, but W_hh must still get its (zero) gradient
+            h = ag.zeros(x.shape[1 - tdim], self.hidden_size, dtype=x.dtype)
+            c = h if mode == "LSTM" else None
         outputs = [None] * steps
         order = range(steps - 1, -1, -1) if direction else range(steps)
         for t in order:
@@ -416,10 +420,6 @@ class RNN(RNNBase):
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          dtype)
-
-    def extra_repr(self):
-        s = super().extra_repr()
-        return s + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
 
     def forward(self, input, hx=None):
         output, h_n, _ = self._run(input, hx)
