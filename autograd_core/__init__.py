@@ -1,7 +1,7 @@
 """autograd_core: a reverse-mode autograd engine on NumPy with PyTorch's API."""
 # ruff: noqa: I001  (order matters: tensor before the ops that need it)
 
-from . import dtypes
+from . import _malloc, dtypes
 from .dtypes import bool, float32, float64, get_default_dtype, int64, set_default_dtype  # noqa: A004
 from .tensor import Tensor
 from .function import Function, export
@@ -33,5 +33,7 @@ def is_tensor(obj):
 def numel(input):
     return input.numel()
 
+
+_malloc.tune()
 
 __version__ = "0.1.0"

@@ -439,7 +439,11 @@ class GradBuffer:
     def __add__(self, other):
         kind = type(other)
         if kind is SliceGrad:
-            self.array[other.index] += other.value
+            part = self.array[other.index]
+            if type(part) is _ndarray:  # a view: add in place, without a write-back copy
+                part += other.value
+            else:  # one element
+                self.array[other.index] += other.value
         else:
             self.array += other.array if kind is GradBuffer else other
         return self

@@ -38,6 +38,12 @@ def test_cnn_train_quick_run_writes_a_row_for_every_contender(tmp_path):
     _assert_every_contender_ran(row)
 
 
+def test_lstm_train_quick_run_writes_a_row_for_every_contender(tmp_path):
+    row = _quick_row(tmp_path, "lstm_train")
+    assert row["unit"] == "ms/step"
+    _assert_every_contender_ran(row)
+
+
 def test_memory_quick_run_measures_every_contender_in_a_child(tmp_path):
     row = _quick_row(tmp_path, "memory")
     assert row["unit"] == "MB peak"

@@ -9,7 +9,7 @@ from ..grad_mode import no_grad
 from ._common import Tensor, _wrap, as_tensor, binary, floating
 
 exp_nonpositive = NUMPY_OPS.exp_nonpositive  # exp(z <= 0) that never underflows
-_HALF = {np.dtype(t): np.array(0.5, dtype=t) for t in (np.float32, np.float64)}
+_ONE = {np.dtype(t): np.array(1.0, dtype=t) for t in (np.float32, np.float64)}
 
 
 class Elementwise(Primitive):
@@ -221,12 +221,14 @@ class Sigmoid(Elementwise):
     save_output = True
 
     def forward(self, x):
-        # the tanh form never overflows or underflows, and is exactly 0 or 1 far out;
-        # 0.5 as a 0-d array of x's dtype: numpy takes a slow path for Python scalars
-        half = _HALF.get(x.dtype, 0.5)
-        y = np.tanh(x * half)
-        y *= half
-        y += half
+        # 1 / (1 + e^-x) keeps its relative precision far out on both sides (the tanh form
+        # 0.5 tanh(x/2) + 0.5 rounds to 0 below about -17 in float32) and costs one exp,
+        # which is half a tanh; e^-x may overflow to inf (giving exactly 0) or underflow, quietly
+        y = np.negative(x, out=np.empty_like(x))  # (an array even when x is 0-d)
+        with np.errstate(over="ignore", under="ignore"):
+            np.exp(y, out=y)
+        y += _ONE.get(y.dtype, 1)
+        np.reciprocal(y, out=y)
         return y
 
     def backward(self, gy):
