@@ -238,8 +238,21 @@ class GetItemView(GetItem):
         return "GetItemBackward"
 
 
+def _basic(index):
+    """Whether an index holds only slices, Python ints and Ellipsis (x[:, t], x[..., :n]):
+    basic indexing that needs none of _norm_index's conversions."""
+    for i in index:
+        kind = type(i)
+        if kind is not slice and kind is not int and i is not Ellipsis:
+            return False
+    return True
+
+
 @export(method=False)
 def getitem(input, index):
+    if type(index) is tuple and type(input) is Tensor and input.data.ndim and _basic(index):
+        # slices and integers (the hot path of RNN steps and gate slices): a view
+        return _GET_VIEW(input, GetItemView(index, False))
     x = as_tensor(input, "getitem")
     idx, advanced = _norm_index(index)
     if not advanced and len(idx) == 1 and isinstance(idx[0], (int, np.integer)):
@@ -249,6 +262,9 @@ def getitem(input, index):
                              "or tensor[()]")
     cls = GetItem if advanced else GetItemView
     return cls.apply(x, index=idx, advanced=advanced)
+
+
+_GET_VIEW = GetItemView.apply1
 
 
 # --- joining and splitting ---
