@@ -6,6 +6,7 @@ from heapq import heappop, heappush, heapreplace
 import numpy as np
 
 from . import grad_mode
+from ._fpe import quiet, unquiet
 from .function import LAZY_GRADS
 from .ops.elementwise import cast
 from .ops.shape import _sum_to
@@ -123,8 +124,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
     gc_was_on = gc.isenabled()
     gc.disable()  # the walk makes many short-lived objects and no cycles: skip collections
     # as in torch, inf and nan in gradients are values, not warnings (detect_anomaly finds them)
-    quiet = np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore")
-    quiet.__enter__()
+    token = quiet()
     try:
         node = heappop(heap)[1] if heap else None
         while node is not None:
@@ -143,7 +143,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             elif heap and heap[0][0] < node._seq:
                 node = heapreplace(heap, (node._seq, node))[1]
     finally:
-        quiet.__exit__(None, None, None)
+        unquiet(token)
         grad_mode.set_enabled(prev_mode)
         if gc_was_on:
             gc.enable()

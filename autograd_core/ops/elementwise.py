@@ -4,12 +4,13 @@ import math
 
 import numpy as np
 
+from .._fpe import quiet, unquiet
 from ..function import NUMPY_OPS, Primitive, export
 from ..grad_mode import no_grad
 from ._common import Tensor, _wrap, as_tensor, binary, floating
 
 exp_nonpositive = NUMPY_OPS.exp_nonpositive  # exp(z <= 0) that never underflows
-_ONE = {np.dtype(t): np.array(1.0, dtype=t) for t in (np.float32, np.float64)}
+_HALF = {np.dtype(t): np.array(0.5, dtype=t) for t in (np.float32, np.float64)}
 
 
 class Elementwise(Primitive):
@@ -99,8 +100,11 @@ class Pow(Elementwise):
     save_output = True
 
     def forward(self, a, b):
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        token = quiet()
+        try:
             return np.power(a, b)
+        finally:
+            unquiet(token)
 
     def backward(self, gy):
         a, b = self.xs
@@ -124,8 +128,11 @@ class Exp(Elementwise):
     save_output = True
 
     def forward(self, x):
-        with np.errstate(over="ignore", under="ignore"):
+        token = quiet()
+        try:
             return np.exp(x)
+        finally:
+            unquiet(token)
 
     def backward(self, gy):
         return gy * self.y
@@ -137,8 +144,11 @@ class Log(Elementwise):
     __slots__ = ()
 
     def forward(self, x):
-        with np.errstate(divide="ignore", invalid="ignore"):
+        token = quiet()
+        try:
             return np.log(x)
+        finally:
+            unquiet(token)
 
     def backward(self, gy):
         return gy / self.xs[0]
@@ -152,8 +162,11 @@ class Sqrt(Elementwise):
     save_output = True
 
     def forward(self, x):
-        with np.errstate(invalid="ignore"):
+        token = quiet()
+        try:
             return np.sqrt(x)
+        finally:
+            unquiet(token)
 
     def backward(self, gy):
         y = self.y
@@ -221,14 +234,13 @@ class Sigmoid(Elementwise):
     save_output = True
 
     def forward(self, x):
-        # 1 / (1 + e^-x) keeps its relative precision far out on both sides (the tanh form
-        # 0.5 tanh(x/2) + 0.5 rounds to 0 below about -17 in float32) and costs one exp,
-        # which is half a tanh; e^-x may overflow to inf (giving exactly 0) or underflow, quietly
-        y = np.negative(x, out=np.empty_like(x))  # (an array even when x is 0-d)
-        with np.errstate(over="ignore", under="ignore"):
-            np.exp(y, out=y)
-        y += _ONE.get(y.dtype, 1)
-        np.reciprocal(y, out=y)
+        # the tanh form never overflows or underflows (so it needs no np.errstate, which
+        # would cost more than the op on a small tensor) and is exactly 0 or 1 far out;
+        # 0.5 as a 0-d array of x's dtype: numpy takes a slow path for Python scalars
+        half = _HALF.get(x.dtype, 0.5)
+        y = np.tanh(x * half)
+        y *= half
+        y += half
         return y
 
     def backward(self, gy):
