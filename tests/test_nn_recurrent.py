@@ -37,6 +37,24 @@ def _close(a, b, what):
     np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12, err_msg=what)
 
 
+def _backward_and_compare(torch, ours, theirs, outs_a, outs_t, leaves_a, leaves_t):
+    """Compare outputs, backpropagate the same random weighting of all of them through
+    both, and compare the gradients of the leaves (input, states) and of every parameter."""
+    loss_a, loss_t = 0.0, 0.0
+    for a, b in zip(outs_a, outs_t):
+        _close(a.data, b.detach().numpy(), "output")
+        g = RNG.standard_normal(a.shape)
+        loss_a = loss_a + (a * _t(g)).sum()
+        loss_t = loss_t + (b * torch.tensor(g)).sum()
+    loss_a.backward()
+    loss_t.backward()
+    for k, (a, b) in enumerate(zip(leaves_a, leaves_t)):
+        _close(a.grad.data, b.grad.numpy(), f"grad of input {k} (input, then states)")
+    for (name, p), (tname, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert name == tname
+        _close(p.grad.data, q.grad.numpy(), name)
+
+
 def _parity(torch, ours, theirs, x, states=None):
     """Run both on x (and initial states), compare outputs and final states, then
     backpropagate random weights of all of them and compare every gradient."""
@@ -52,22 +70,8 @@ def _parity(torch, ours, theirs, x, states=None):
     yt, rt = theirs(*args_t)
     ra = list(ra) if isinstance(ra, tuple) else [ra]
     rt = list(rt) if isinstance(rt, tuple) else [rt]
-    _close(ya.data, yt.detach().numpy(), "output")
-    for a, b in zip(ra, rt):
-        _close(a.data, b.detach().numpy(), "final state")
-    loss_a, loss_t = 0.0, 0.0
-    for a, b in zip([ya] + ra, [yt] + rt):
-        g = RNG.standard_normal(a.shape)
-        loss_a = loss_a + (a * _t(g)).sum()
-        loss_t = loss_t + (b * torch.tensor(g)).sum()
-    loss_a.backward()
-    loss_t.backward()
-    _close(xa.grad.data, xt.grad.numpy(), "input grad")
-    for a, b in zip(sa_in, st_in):
-        _close(a.grad.data, b.grad.numpy(), "initial state grad")
-    for (name, p), (tname, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-        assert name == tname
-        _close(p.grad.data, q.grad.numpy(), name)
+    _backward_and_compare(torch, ours, theirs, [ya] + ra, [yt] + rt, [xa] + sa_in,
+                          [xt] + st_in)
 
 
 # --- layers: parity with torch for every option ---
@@ -163,19 +167,7 @@ def test_cell_matches_torch(torch, name, kw, bias, batched, with_state):
     ya, yt = ours(*args_a), theirs(*args_t)
     ya = list(ya) if isinstance(ya, tuple) else [ya]
     yt = list(yt) if isinstance(yt, tuple) else [yt]
-    loss_a, loss_t = 0.0, 0.0
-    for a, b in zip(ya, yt):
-        _close(a.data, b.detach().numpy(), "output")
-        g = RNG.standard_normal(a.shape)
-        loss_a = loss_a + (a * _t(g)).sum()
-        loss_t = loss_t + (b * torch.tensor(g)).sum()
-    loss_a.backward()
-    loss_t.backward()
-    _close(xa.grad.data, xt.grad.numpy(), "input grad")
-    for a, b in zip(sa, st_):
-        _close(a.grad.data, b.grad.numpy(), "state grad")
-    for (pname, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
-        _close(p.grad.data, q.grad.numpy(), pname)
+    _backward_and_compare(torch, ours, theirs, ya, yt, [xa] + sa, [xt] + st_)
 
 
 def test_functional_cells_match_the_modules():
