@@ -16,8 +16,9 @@ from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad
                         no_grad, set_grad_enabled)
 from .engine import grad
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from . import datasets, functional
+from . import data, datasets, functional
 from .io import SerializationError, load, save
+from . import training
 
 float = float32  # noqa: A001  (torch.float)
 double = float64
