@@ -257,7 +257,9 @@ class Relu(Elementwise):
     save_output = True
 
     def forward(self, x):
-        return np.maximum(x, 0)
+        # against an array of zeros: numpy's maximum with a scalar takes a loop about
+        # twice as slow on large arrays, more than the zeros cost
+        return np.maximum(x, np.zeros_like(x))
 
     def backward(self, gy):
         return gy * self.F.const(self._y > 0, gy.dtype)
