@@ -1,4 +1,4 @@
-"""Computation-graph drawing and training plots for autograd_core (in progress)."""
+"""Computation-graph drawing and training plots for autograd_core."""
 
 from .graph import GraphvizMissing, draw_graph, graph_text, render, retain_grads
 from .plots import (
