@@ -11,85 +11,50 @@ import autograd_core as ag
 
 PROG = "autograd-core"
 
-# --- gradcheck: a small built-in list of ops ---
-
-
-def _randn(*shape, away_from_zero=False, positive=False):
-    """float64 random input that requires grad; float64 because central differences in
-    float32 are noise. away_from_zero keeps relu and division off their kink and pole."""
-    x = ag.randn(*shape, dtype=ag.float64)
-    with ag.no_grad():
-        if positive:
-            x = x.abs() + 0.5
-        elif away_from_zero:
-            x = x.sign() * (x.abs() + 0.2)
-    return x.detach().requires_grad_()
-
-
-# name -> (function, input makers); each maker is called after manual_seed, so a run is
-# the same every time.
-GRADCHECK_OPS = {
-    "exp": (ag.exp, [lambda: _randn(3, 4)]),
-    "log": (ag.log, [lambda: _randn(3, 4, positive=True)]),
-    "tanh": (ag.tanh, [lambda: _randn(3, 4)]),
-    "sigmoid": (ag.sigmoid, [lambda: _randn(3, 4)]),
-    "relu": (ag.relu, [lambda: _randn(3, 4, away_from_zero=True)]),
-    "sin": (ag.sin, [lambda: _randn(3, 4)]),
-    "matmul": (ag.matmul, [lambda: _randn(3, 4), lambda: _randn(4, 2)]),
-    "softmax": (lambda x: ag.softmax(x, dim=-1), [lambda: _randn(3, 4)]),
-    "log_softmax": (lambda x: ag.log_softmax(x, dim=-1), [lambda: _randn(3, 4)]),
-    "logsumexp": (lambda x: ag.logsumexp(x, dim=-1), [lambda: _randn(3, 4)]),
-    "sum": (lambda x: ag.sum(x, dim=0), [lambda: _randn(3, 4)]),
-    "mean": (lambda x: ag.mean(x, dim=-1), [lambda: _randn(3, 4)]),
-    # (3, 4) with (4,): the second input's gradient must be summed back over the broadcast
-    "mul": (ag.mul, [lambda: _randn(3, 4), lambda: _randn(4)]),
-    "div": (ag.div, [lambda: _randn(3, 4), lambda: _randn(4, away_from_zero=True)]),
-}
-
+# --- the commands ---
 
 def _cmd_gradcheck(args, parser):
-    names = list(GRADCHECK_OPS) if args.all else args.ops
-    if not names:
-        parser.error("name one or more ops, or pass --all (ops: "
-                     + ", ".join(GRADCHECK_OPS) + ")")
-    unknown = [n for n in names if n not in GRADCHECK_OPS]
+    from . import checks
+
+    cases = checks.registry()
+    if args.list:
+        print("\n".join(cases))
+        return 0
+    unknown = [n for n in args.ops if n not in cases]
     if unknown:
-        parser.error(f"unknown op {', '.join(unknown)}; choose from "
-                     + ", ".join(GRADCHECK_OPS))
-    failed = 0
-    width = max(len(n) for n in names)
-    for name in names:
-        fn, makers = GRADCHECK_OPS[name]
-        ag.manual_seed(args.seed)
-        inputs = tuple(make() for make in makers)
-        try:
-            ag.gradcheck(fn, inputs)
-        except ag.GradcheckError as e:
-            failed += 1
-            print(f"{name:<{width}}  FAILED\n{e}")
-        except Exception as e:  # an op that crashes is a failure too, not a traceback
-            failed += 1
-            print(f"{name:<{width}}  ERROR  {type(e).__name__}: {e}")
-        else:
-            print(f"{name:<{width}}  ok")
-    if failed:
-        print(f"{failed} of {len(names)} ops failed gradcheck")
-        return 1
-    return 0
-
-
-# --- the other commands ---
+        parser.error(f"unknown op {', '.join(unknown)}; `--list` shows the {len(cases)} "
+                     "ops and layers")
+    results = checks.run(args.ops or None, seed=args.seed)
+    print(checks.table(results))
+    for r in results:
+        if not r.passed and r.message:
+            print(f"\n{r.name}:\n{r.message}")
+    return 0 if all(r.passed for r in results) else 1
 
 
 def _cmd_demo(args, parser):
-    from .demo import GradientMismatchError, run_demo
+    from .demo import run_demo
+
+    result = run_demo(out=args.out, epochs=args.epochs, lr=args.lr, seed=args.seed,
+                      progress=not args.quiet)
+    return 0 if result["gradcheck_passed"] else 1
+
+
+def _cmd_train(args, parser):
+    from .train_cli import TrainError, train
 
     try:
-        run_demo(epochs=args.epochs, lr=args.lr, seed=args.seed, quiet=args.quiet)
-    except GradientMismatchError as e:
-        print(f"{PROG} {e}", file=sys.stderr)  # e starts with "demo: "
-        return 1
+        train(args)
+    except TrainError as e:
+        print(f"{PROG} train: {e}", file=sys.stderr)
+        return 2
     return 0
+
+
+def _cmd_graph(args, parser):
+    from .train_cli import draw
+
+    return draw(args)
 
 
 def _cmd_bench(args, parser):
@@ -101,14 +66,6 @@ def _cmd_bench(args, parser):
         return 2
     return subprocess.run([sys.executable, "-m", "benchmarks", *args.bench_args],
                           cwd=root).returncode
-
-
-def _not_yet(milestone):
-    def command(args, parser):
-        print(f"{PROG} {args.command}: not available yet (it arrives with the {milestone} "
-              f"milestone)", file=sys.stderr)
-        return 2
-    return command
 
 
 def _positive_int(text):
@@ -130,25 +87,46 @@ def build_parser():
         p.set_defaults(handler=handler, subparser=p)
         return p
 
-    p = add("demo", "Train the 1-1-1 network on y = 2x + 1 and check the engine's gradients "
-            "against the hand-derived chain rule.", _cmd_demo)
-    p.add_argument("--epochs", type=_positive_int, default=100, help="passes over the data "
-                   "(default: 100)")
-    p.add_argument("--lr", type=float, default=0.01, help="SGD learning rate (default: 0.01)")
-    p.add_argument("--seed", type=int, default=42, help="seed of the data and the initial "
-                   "parameters (default: 42)")
+    p = add("demo", "Train a LeNet-style CNN on the shipped digits and write its curves, "
+            "graph, filters and a gradient check of every op to --out.", _cmd_demo)
+    p.add_argument("--out", default="out", help="output folder (default: out/)")
+    p.add_argument("--epochs", type=_positive_int, default=30, help="passes over the "
+                   "training images (default: 30)")
+    p.add_argument("--lr", type=float, default=0.003, help="Adam learning rate "
+                   "(default: 0.003)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split, the initial "
+                   "weights and the shuffling (default: 0)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
-    add("train", "Train a model on a dataset (not available yet).",
-        _not_yet("nn/optim/data"))
-    add("graph", "Draw the computation graph of a model (not available yet).",
-        _not_yet("nn/optim/viz"))
+    from .recipes import DATASETS, MODELS, OPTIMIZERS
 
-    p = add("gradcheck", "Check ops' analytical gradients against finite differences "
-            "(float64).", _cmd_gradcheck)
-    p.add_argument("ops", nargs="*", metavar="OP",
-                   help="ops to check: " + ", ".join(GRADCHECK_OPS))
-    p.add_argument("--all", action="store_true", help="check every op in the list")
+    p = add("train", "Train a model on a dataset, save it with ag.save and plot its "
+            "history (and its decision boundary on 2-D data).", _cmd_train)
+    p.add_argument("--model", choices=MODELS, default="mlp")
+    p.add_argument("--dataset", choices=DATASETS, default="iris")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--lr", type=float, default=None, help="learning rate (default: 0.01, "
+                   "0.1 for the SGD family)")
+    p.add_argument("--epochs", type=_positive_int, default=20)
+    p.add_argument("--batch-size", type=_positive_int, default=32)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="out", help="output folder (default: out/)")
+    p.add_argument("--resume", metavar="FILE", help="a model.safetensors written by an "
+                   "earlier train run with the same model and dataset: continue from it")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    p = add("graph", "Draw the computation graph of a model's loss, grouped by module.",
+            _cmd_graph)
+    p.add_argument("--model", choices=MODELS, default="mlp")
+    p.add_argument("--dataset", choices=DATASETS, default=None, help="the data it reads "
+                   "(default: digits for cnn, sine for rnn/lstm/gru, iris otherwise)")
+    p.add_argument("--format", choices=("svg", "png", "pdf"), default="svg")
+    p.add_argument("--out", default="graph.svg", help="file to write (default: graph.svg)")
+
+    p = add("gradcheck", "Check every primitive op and layer against central differences "
+            "(float64) and print a table; exit status 1 if any fails.", _cmd_gradcheck)
+    p.add_argument("ops", nargs="*", metavar="OP", help="only these (see --list)")
+    p.add_argument("--list", action="store_true", help="list the ops and layers checked")
     p.add_argument("--seed", type=int, default=0, help="seed of the random inputs "
                    "(default: 0)")
 

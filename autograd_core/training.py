@@ -189,7 +189,7 @@ def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
 
 
 def _progress_bar(iterable, total, desc, progress):
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # (not tqdm.auto: it warns in a notebook without ipywidgets)
     quiet = not progress or not (hasattr(sys.stderr, "isatty") and sys.stderr.isatty())
     return tqdm(iterable, total=total, desc=desc, leave=True, disable=quiet,
                 dynamic_ncols=True)

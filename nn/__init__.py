@@ -1,7 +1,7 @@
 """Neural-network layers built from autograd_core primitives, with PyTorch's names,
 arguments, parameter names and initialisation (in progress: see the README's status)."""
 
-from . import functional, init, utils
+from . import functional, init, models, utils
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .attention import MultiheadAttention, TransformerEncoderLayer
 from .conv import Conv1d, Conv2d, ConvTranspose2d
@@ -23,7 +23,7 @@ from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
-    "functional", "init", "utils",
+    "functional", "init", "models", "utils",
     "Module", "Parameter", "Sequential", "ModuleList", "ModuleDict",
     "Linear", "Identity", "Flatten", "Dropout", "Embedding", "Upsample",
     "BatchNorm1d", "BatchNorm2d", "LayerNorm",

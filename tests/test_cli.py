@@ -1,15 +1,16 @@
-"""The autograd-core command line and the backprop demo behind `autograd-core demo`."""
+"""The autograd-core command line: demo, train, graph, gradcheck, bench."""
 
 import io
+import re
 import subprocess
 import sys
 
 import pytest
 
 import autograd_core as ag
-from autograd_core import cli
+from autograd_core import checks, cli
 from autograd_core.cli import main
-from autograd_core.demo import hand_gradients, run_demo
+from autograd_core.demo import run_demo
 
 COMMANDS = ("demo", "train", "graph", "gradcheck", "bench")
 
@@ -51,87 +52,42 @@ def test_unknown_option_of_a_command_exits_2(capsys):
     assert "autograd-core demo: error: unrecognized arguments: --bogus" in capsys.readouterr().err
 
 
-def test_hand_gradients_match_finite_differences():
-    # The reference the demo trusts must itself be right: central differences in float64.
-    point = {"w1": 0.7, "b1": -0.3, "w2": 1.4, "b2": 0.2}
-    x, y, eps = 0.5, 2.0, 1e-6
-
-    def loss(p):
-        return (p["w2"] * (p["w1"] * x + p["b1"]) + p["b2"] - y) ** 2
-
-    grads = hand_gradients(x, y, **point)
-    for name in point:
-        up, down = dict(point), dict(point)
-        up[name] += eps
-        down[name] -= eps
-        assert grads[name] == pytest.approx((loss(up) - loss(down)) / (2 * eps), abs=1e-6)
-
-
-def test_demo_learns_the_line_and_gradients_match():
+def test_demo_trains_lenet_and_writes_its_outputs(tmp_path):
     out = io.StringIO()
-    res = run_demo(epochs=30, quiet=True, out=out)
-    assert abs(res["slope"] - 2) < 0.3
-    assert abs(res["intercept"] - 1) < 0.3
-    assert res["max_grad_diff"] < 1e-4
-    assert res["n_checks"] == 30 * 100
-    assert res["mse"] < 0.2  # the noise variance is 0.16; a wrong fit is far above it
-    assert set(res["params"]) == {"w1", "b1", "w2", "b2"}
-    assert res["slope"] == pytest.approx(res["params"]["w1"] * res["params"]["w2"])
+    res = run_demo(out=tmp_path / "out", epochs=4, progress=False, stream=out)
+    assert res["accuracy"] > 0.7 and res["gradcheck_passed"]  # 4 epochs: about 0.85
+    names = sorted(p.name for p in res["written"])
+    assert names == ["filters.png", "gradcheck.txt", "graph.svg", "history.png"]
+    for p in res["written"]:
+        assert p.exists() and p.stat().st_size > 0
+    assert (tmp_path / "out" / "history.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "out" / "graph.svg").read_text().lstrip().startswith("<?xml")
+    text = out.getvalue()
+    assert "test accuracy:" in text and text.rstrip().endswith("gradcheck.txt")
+    assert f"{len(checks.registry())} of {len(checks.registry())} ops and layers match" in text
 
 
-def test_demo_is_reproducible_and_seeded():
-    a = run_demo(epochs=2, quiet=True, seed=3, out=io.StringIO())
-    b = run_demo(epochs=2, quiet=True, seed=3, out=io.StringIO())
-    c = run_demo(epochs=2, quiet=True, seed=4, out=io.StringIO())
-    assert a["params"] == b["params"]
-    assert a["params"] != c["params"]
-
-
-def test_demo_command_prints_the_gradient_check(capsys):
-    assert main(["demo", "--epochs", "5", "--quiet"]) == 0
-    out = capsys.readouterr().out
-    assert "engine gradients match the hand-derived chain rule: max |diff| = " in out
-    assert "over 500 checks" in out
-    assert "slope w1*w2" in out
-
-
-def test_demo_fails_when_engine_and_hand_gradients_disagree(monkeypatch, capsys):
-    from autograd_core import demo
-
-    def off_by_a_little(*args):
-        grads = hand_gradients(*args)
-        grads["w1"] += 1e-3  # ten times the tolerance
-        return grads
-
-    monkeypatch.setattr(demo, "hand_gradients", off_by_a_little)
-    assert main(["demo", "--epochs", "1", "--quiet"]) == 1
-    captured = capsys.readouterr()
-    assert "engine gradients DO NOT match" in captured.out
-    assert "autograd-core demo: engine gradients differ" in captured.err
-    with pytest.raises(demo.GradientMismatchError, match="differ from the hand-derived"):
-        run_demo(epochs=1, quiet=True, out=io.StringIO())
-
-
-def test_demo_rejects_zero_epochs(capsys):
+def test_demo_command_and_its_arguments(tmp_path, capsys):
+    assert main(["demo", "--epochs", "1", "--quiet", "--out", str(tmp_path / "d")]) == 0
+    assert "wrote:" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exc:
         main(["demo", "--epochs", "0"])
     assert exc.value.code == 2
-    assert "must be a positive integer" in capsys.readouterr().err
 
 
-def test_gradcheck_command_passes_on_tanh(capsys):
-    assert main(["gradcheck", "tanh"]) == 0
-    assert capsys.readouterr().out.split() == ["tanh", "ok"]
+def test_gradcheck_checks_every_op_and_layer(capsys):
+    assert main(["gradcheck"]) == 0
+    out = capsys.readouterr().out
+    names = list(checks.registry())
+    assert len(names) >= 50 and "F.lstm_cell" in names and "sliding_windows" in names
+    assert f"{len(names)} of {len(names)} pass" in out
+    assert "max abs err" in out and "max rel err" in out
+    rows = [line for line in out.splitlines()
+            if line.endswith("pass") and not re.search(r"\d+ of \d+ pass$", line)]
+    assert len(rows) == len(names)
 
 
-def test_gradcheck_command_checks_all_ops(capsys):
-    assert main(["gradcheck", "--all"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == list(cli.GRADCHECK_OPS)
-    assert all(line.split()[1] == "ok" for line in lines)
-
-
-def test_gradcheck_command_reports_a_wrong_gradient(monkeypatch, capsys):
+def test_gradcheck_reports_a_wrong_gradient_and_exits_1(monkeypatch, capsys):
     class WrongSquare(ag.Function):
         @staticmethod
         def forward(ctx, x):
@@ -143,40 +99,76 @@ def test_gradcheck_command_reports_a_wrong_gradient(monkeypatch, capsys):
             (x,) = ctx.saved_tensors
             return gy * x  # should be 2 * x * gy
 
-    ops = dict(cli.GRADCHECK_OPS, wrong=(WrongSquare.apply, [lambda: cli._randn(2, 3)]))
-    monkeypatch.setattr(cli, "GRADCHECK_OPS", ops)
+    real = checks.registry
+    monkeypatch.setattr(checks, "registry", lambda: dict(
+        real(), wrong=(WrongSquare.apply, lambda: [checks._x(2, 3, kind="away")])))
     assert main(["gradcheck", "tanh", "wrong"]) == 1
     out = capsys.readouterr().out
-    assert "tanh" in out and "wrong  FAILED" in out
-    assert "analytical" in out and "numerical" in out  # gradcheck's table
-    assert "1 of 2 ops failed gradcheck" in out
+    assert re.search(r"^wrong .* FAIL$", out, flags=re.M)
+    assert re.search(r"^tanh .* pass$", out, flags=re.M)
+    assert "1 of 2 pass" in out and "analytical" in out  # gradcheck's own table follows
 
 
-def test_gradcheck_command_rejects_unknown_op(capsys):
+def test_gradcheck_list_and_unknown_op(capsys):
+    assert main(["gradcheck", "--list"]) == 0
+    assert capsys.readouterr().out.split("\n")[0] == next(iter(checks.registry()))
     with pytest.raises(SystemExit) as exc:
         main(["gradcheck", "no_such_op"])
     assert exc.value.code == 2
     assert "unknown op no_such_op" in capsys.readouterr().err
 
 
-def test_gradcheck_command_needs_an_op(capsys):
+def test_train_saves_plots_and_resumes(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["train", "--model", "mlp", "--dataset", "moons", "--epochs", "2", "--quiet",
+            "--out", str(out)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "test loss" in text and "accuracy" in text
+    for name in ("model.safetensors", "history.png", "decision_boundary.png"):
+        assert (out / name).exists()
+    saved = ag.load(out / "model.safetensors")
+    assert saved["meta"] == {"model": "mlp", "dataset": "moons", "optimizer": "adam"}
+    assert main(args + ["--resume", str(out / "model.safetensors")]) == 0
+    assert "resumed from" in capsys.readouterr().out
+    # a file for another model is refused with a clear message, exit status 2
+    assert main(["train", "--model", "gru", "--dataset", "sine", "--epochs", "1", "--quiet",
+                 "--out", str(tmp_path / "x"), "--resume", str(out / "model.safetensors")]) == 2
+    assert "holds a mlp trained on moons" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model,dataset", [("cnn", "digits"), ("lstm", "sine"),
+                                           ("gru", "iris"), ("rnn", "spirals")])
+def test_train_every_kind_of_model(tmp_path, model, dataset, capsys):
+    assert main(["train", "--model", model, "--dataset", dataset, "--epochs", "1", "--quiet",
+                 "--optimizer", "rmsprop", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "model.safetensors").exists()
+
+
+def test_train_refuses_a_cnn_on_points_and_bad_choices(tmp_path, capsys):
+    assert main(["train", "--model", "cnn", "--dataset", "moons", "--quiet",
+                 "--out", str(tmp_path)]) == 2
+    assert "the cnn model needs images" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exc:
-        main(["gradcheck"])
+        main(["train", "--optimizer", "lbfgs"])
     assert exc.value.code == 2
-    assert "--all" in capsys.readouterr().err
+    assert "invalid choice: 'lbfgs'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("name", ["train", "graph"])
-def test_unbuilt_commands_exit_2_with_a_message(name, capsys):
-    assert main([name]) == 2
-    captured = capsys.readouterr()
-    assert f"autograd-core {name}: not available yet" in captured.err
-    assert captured.out == ""
+def test_graph_renders_each_format(tmp_path, capsys):
+    for fmt, magic in (("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF")):
+        target = tmp_path / f"g.{fmt}"
+        assert main(["graph", "--model", "cnn", "--format", fmt, "--out", str(target)]) == 0
+        assert target.read_bytes().startswith(magic)
+    assert main(["graph", "--model", "gru", "--out", str(tmp_path / "r.svg")]) == 0
+    assert "rnn (GRU)" in (tmp_path / "r.svg").read_text()
 
 
-def test_train_names_its_milestone(capsys):
-    assert main(["train"]) == 2
-    assert "it arrives with the nn/optim/data milestone" in capsys.readouterr().err
+def test_graph_without_dot_prints_the_install_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot on this PATH
+    assert main(["graph", "--out", str(tmp_path / "g.svg")]) == 1
+    err = capsys.readouterr().err
+    assert "apt-get install graphviz" in err and "Traceback" not in err
 
 
 def test_bench_without_benchmarks_folder_says_so(monkeypatch, tmp_path, capsys):
