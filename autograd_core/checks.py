@@ -72,7 +72,35 @@ def _ops():
         "stack": (lambda a, b: ag.stack([a, b], dim=0), lambda: [_x(3, 4), _x(3, 4)]),
         "pad": (lambda x: ag.pad(x, (1, 2)), lambda: [_x(3, 4)]),
         "sliding_windows": (lambda x: ag.sliding_windows(x, (2, 2)), lambda: [_x(1, 2, 4, 4)]),
+        "clone": (ag.clone, lambda: [_x(3, 4)]),
+        "max (all)": (ag.max, lambda: [_x(3, 4, kind="distinct")]),
+        "setitem": (_setitem, lambda: [_x(3, 4), _x(2)]),
+        "sum_to": (lambda x: ag.ops.sum_to(x, (1, 4)), lambda: [_x(3, 4)]),
+        # the adjoints that backward passes use, reached through a differentiable backward
+        "index_add (getitem's adjoint)": (
+            _adjoint(lambda x: x[np.array([0, 2, 2])], (3, 4)), lambda: [_x(3, 4)]),
+        "add_windows (sliding_windows' adjoint)": (
+            _adjoint(lambda x: ag.sliding_windows(x, (2, 2)), (1, 1, 4, 4)),
+            lambda: [_x(1, 1, 3, 3, 2, 2)]),
     }
+
+
+def _setitem(x, v):
+    y = x * 1.0  # a copy in the graph, written in place
+    y[1:, 0] = v
+    return y
+
+
+def _adjoint(fn, shape):
+    """g -> the gradient fn's backward sends to its input for upstream gradient g (the
+    adjoint op, as a differentiable function of g)."""
+    def adjoint(g):
+        base = tensor(np.ones(shape), dtype=float64, requires_grad=True)
+        recording = grad_mode.is_grad_enabled()
+        with grad_mode.enable_grad():  # fn's graph is needed even under no_grad
+            (gx,) = grad(fn(base), base, g, create_graph=recording)
+        return gx
+    return adjoint
 
 
 def _layers():
