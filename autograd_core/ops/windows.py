@@ -75,20 +75,28 @@ class AddWindows(Primitive):
         k, s, d = self.kernel_size, self.stride, self.dilation
         nd = len(k)
         out = g.shape[-2 * nd:-nd]
-        gx = np.zeros(self.shape, dtype=g.dtype)
         n_offsets, n_windows = math.prod(k), math.prod(out)
         if _overlap_free(out, k, s, d) and (n_offsets > n_windows or n_offsets >= 16):
             # disjoint windows, few of them or large ones: one copy through the strided view
             # beats a pass per kernel offset (global pooling, stride == kernel_size >= 4)
+            gx = np.zeros(self.shape, dtype=g.dtype)
             _window_view(gx, k, s, d, out, writeable=True)[...] = g
             return gx
         # one pass per kernel offset, each adding a whole strided slice: the loop runs
-        # prod(kernel_size) times, never over pixels (np.add.at measured ~7x slower)
-        lead = (slice(None),) * (g.ndim - 2 * nd)
+        # prod(kernel_size) times, never over pixels (np.add.at measured ~7x slower).
+        # The leading dims of gx are laid out in g's memory order (a convolution hands g
+        # over channel-major), so each pass reads and writes memory in the same order.
+        n_lead = g.ndim - 2 * nd
+        order = sorted(range(n_lead), key=lambda a: -g.strides[a])
+        gx = np.zeros(tuple(self.shape[a] for a in order) + self.shape[n_lead:], g.dtype)
+        if order != list(range(n_lead)):
+            gx = gx.transpose(tuple(np.argsort(order)) + tuple(range(n_lead, g.ndim - nd)))
+        lead = (slice(None),) * n_lead
         for offset in itertools.product(*map(range, k)):
             place = tuple(slice(j * dj, j * dj + sj * (oj - 1) + 1, sj)
                           for j, oj, sj, dj in zip(offset, out, s, d))
-            gx[lead + place] += g[(Ellipsis,) + offset]
+            part = gx[lead + place]
+            part += g[(Ellipsis,) + offset]  # in place through the view: no write-back copy
         return gx
 
     def backward(self, gy):
