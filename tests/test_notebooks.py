@@ -31,6 +31,10 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     from nbclient import NotebookClient
 
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # one BLAS thread per kernel: two kernels (pytest -n 2) each spinning several threads
+    # on 2 cores run several times slower (make test sets these too)
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.setenv(name, "1")
     monkeypatch.setenv("PYTHONWARNINGS", "ignore::DeprecationWarning")
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=int(LIMIT * 2), kernel_name="python3",
