@@ -211,9 +211,10 @@ def test_progress_bar_only_on_a_terminal(capsys, monkeypatch):
 # --- learning: the course's two classic classifiers ---
 
 def test_mlp_learns_iris():
-    """4-16-3 MLP, Adam, 100 epochs, on five random 70/30 splits: at least 0.95 test
-    accuracy on average (a split's 45 test flowers hold two or three that overlap the
-    other class, so a single split ranges 0.93 to 0.98), never below 0.9."""
+    """4-16-3 MLP, Adam with a little L2 weight decay, 100 epochs, on five random 70/30
+    splits: at least 0.95 test accuracy on average (a split's 45 test flowers hold one to
+    three that overlap the other class, so a single split ranges 0.93 to 1.0; the mean is
+    about 0.97), never below 0.9."""
     accs = []
     t0 = time.perf_counter()
     for split in range(5):
@@ -222,7 +223,7 @@ def test_mlp_learns_iris():
         X_tr, X_te = (X_tr - mean) / std, (X_te - mean) / std
         ag.manual_seed(0)
         model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
-        fit(model, F.cross_entropy, optim.Adam(model.parameters(), lr=0.01),
+        fit(model, F.cross_entropy, optim.Adam(model.parameters(), lr=0.01, weight_decay=0.01),
             _loaders(X_tr, y_tr, batch_size=16), epochs=100, progress=False)
         accs.append(evaluate(model, _loaders(X_te, y_te, shuffle=False))["accuracy"])
     print(f"iris MLP: test accuracies {np.round(accs, 3)}, mean {np.mean(accs):.3f}, "
