@@ -10,7 +10,7 @@ from ..grad_mode import no_grad
 from ._common import Tensor, _wrap, as_tensor, binary, floating
 
 exp_nonpositive = NUMPY_OPS.exp_nonpositive  # exp(z <= 0) that never underflows
-_HALF = {np.dtype(t): np.array(0.5, dtype=t) for t in (np.float32, np.float64)}
+_ONE = {np.dtype(t): np.array(1.0, dtype=t) for t in (np.float32, np.float64)}
 
 
 class Elementwise(Primitive):
@@ -234,13 +234,16 @@ class Sigmoid(Elementwise):
     save_output = True
 
     def forward(self, x):
-        # the tanh form never overflows or underflows (so it needs no np.errstate, which
-        # would cost more than the op on a small tensor) and is exactly 0 or 1 far out;
-        # 0.5 as a 0-d array of x's dtype: numpy takes a slow path for Python scalars
-        half = _HALF.get(x.dtype, 0.5)
-        y = np.tanh(x * half)
-        y *= half
-        y += half
+        # 1 / (1 + e^-x): precise far out on both sides, one exp (half a tanh's cost);
+        # e^-x may overflow to inf (giving exactly 0) or underflow, quietly
+        y = np.negative(x) if x.ndim else np.negative(x, out=np.empty_like(x))
+        token = quiet()
+        try:
+            np.exp(y, out=y)
+        finally:
+            unquiet(token)
+        y += _ONE.get(y.dtype, 1)
+        np.reciprocal(y, out=y)
         return y
 
     def backward(self, gy):
