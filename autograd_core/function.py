@@ -232,11 +232,7 @@ class Primitive:
                 g = sum_to(g, shape)
             if isinstance(parent, Tensor):  # a leaf (Tensor or a subclass such as a Parameter)
                 prev = leaves.get(parent)
-                if prev is None:
-                    leaves[parent] = g
-                else:  # the sum is a new array: later gradients are added into it in place
-                    leaves[parent] = GradBuffer(prev + g) if type(prev) is _ndarray \
-                        and type(g) is _ndarray else prev + g
+                leaves[parent] = g if prev is None else _summed(prev, g)
             else:
                 prev = pending.get(parent)
                 if prev is None:
@@ -246,8 +242,7 @@ class Primitive:
                     else:
                         heappush(heap, (parent._seq, parent))
                 else:
-                    pending[parent] = GradBuffer(prev + g) if type(prev) is _ndarray \
-                        and type(g) is _ndarray else prev + g
+                    pending[parent] = _summed(prev, g)
         return first_new
 
     def _attach(self, inputs, out):
@@ -452,6 +447,14 @@ class GradBuffer:
 
 
 LAZY_GRADS = (SliceGrad, GradBuffer)
+
+
+def _summed(prev, g):
+    """prev + g for a gradient arriving at a tensor that already has one. The sum of two
+    arrays is a new array, so it becomes a GradBuffer: later gradients go into it in place."""
+    if type(prev) is _ndarray and type(g) is _ndarray:
+        return GradBuffer(prev + g)
+    return prev + g
 
 
 def _check_finite(node, grads):

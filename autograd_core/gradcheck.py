@@ -72,32 +72,13 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     raise_exception=False.
     """
     inputs = _prepare(inputs)
-    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
-    if not checked:
-        raise ValueError("gradcheck: no input requires grad; pass at least one Tensor with "
-                         "requires_grad=True")
-    # not default_rng(seed) itself: after ag.manual_seed(seed) that stream also drew the
-    # inputs, and an upstream gradient equal to an input can hide a wrong gradient (for
-    # normalize, the true product along its input is zero)
-    rng = np.random.default_rng((seed, 0x5EED))
-    outs = _outputs(fn, inputs)
-    keep = [k for k, o in enumerate(outs) if o.requires_grad and o.dtype.kind == "f"]
-    diff = [outs[k] for k in keep]
-    if not diff:
+    checked, contracted, analytical = _products(fn, inputs, seed)
+    if contracted is None:
         for i in checked:
             if inputs[i].numel():
                 return _fail("gradcheck: no output of the function requires grad, so no "
                              "gradient reaches the inputs", raise_exception)
         return True
-    vs = [rng.standard_normal(o.shape) for o in diff]
-
-    def contracted(xs):
-        res = _outputs(fn, xs)  # grad mode stays on: gradgradcheck's fn differentiates inside
-        return sum(float(np.sum(res[k].data.astype(np.float64) * v)) for k, v in zip(keep, vs))
-
-    analytical = grad(diff, [inputs[i] for i in checked],
-                      grad_outputs=[_wrap(v.astype(o.dtype)) for o, v in zip(diff, vs)],
-                      allow_unused=True)
     for k, i in enumerate(checked):
         x = inputs[i]
         a = np.zeros(x.shape) if analytical[k] is None else analytical[k].data.astype(np.float64)
@@ -129,6 +110,55 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
                      f"{x.dtype}): {int(bad.sum())} of {x.numel()} elements differ "
                      f"(atol={atol}, rtol={rtol}); worst first:\n{table}", raise_exception)
     return True
+
+
+def _products(fn, inputs, seed):
+    """What gradcheck compares: the positions of the inputs that require grad, the
+    outputs contracted with random upstream gradients (a function of the inputs), and the
+    engine's gradients of that contraction. The last two are None when no output is
+    differentiable."""
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input requires grad; pass at least one Tensor with "
+                         "requires_grad=True")
+    # not default_rng(seed) itself: after ag.manual_seed(seed) that stream also drew the
+    # inputs, and an upstream gradient equal to an input can hide a wrong gradient (for
+    # normalize, the true product along its input is zero)
+    rng = np.random.default_rng((seed, 0x5EED))
+    outs = _outputs(fn, inputs)
+    keep = [k for k, o in enumerate(outs) if o.requires_grad and o.dtype.kind == "f"]
+    diff = [outs[k] for k in keep]
+    if not diff:
+        return checked, None, None
+    vs = [rng.standard_normal(o.shape) for o in diff]
+
+    def contracted(xs):
+        res = _outputs(fn, xs)  # grad mode stays on: gradgradcheck's fn differentiates inside
+        return sum(float(np.sum(res[k].data.astype(np.float64) * v)) for k, v in zip(keep, vs))
+
+    analytical = grad(diff, [inputs[i] for i in checked],
+                      grad_outputs=[_wrap(v.astype(o.dtype)) for o, v in zip(diff, vs)],
+                      allow_unused=True)
+    return checked, contracted, analytical
+
+
+def error_figures(fn, inputs, eps=1e-6, seed=0):
+    """The figures behind gradcheck's verdict: the largest absolute difference between
+    the engine's gradients and central differences (over every input that requires grad),
+    and that difference relative to the gradient's scale (its largest element: element by
+    element, a gradient that is ~0 would turn rounding noise into a huge ratio)."""
+    inputs = _prepare(inputs)
+    checked, contracted, analytical = _products(fn, inputs, seed)
+    max_abs = max_rel = 0.0
+    if contracted is None:
+        return max_abs, max_rel
+    for k, i in enumerate(checked):
+        num, _ = _numerical(contracted, inputs, i, eps)
+        a = np.zeros(num.shape) if analytical[k] is None else analytical[k].data
+        diff = float(np.abs(a - num).max(initial=0.0))
+        max_abs = max(max_abs, diff)
+        max_rel = max(max_rel, diff / max(float(np.abs(num).max(initial=0.0)), 1e-12))
+    return max_abs, max_rel
 
 
 def _numerical(contracted, inputs, i, eps):
