@@ -21,7 +21,7 @@ _ndarray = np.ndarray
 # the engine's min-heap pops the newest node first
 _next_seq = itertools.count(0, -1).__next__
 # in_shapes of an elementwise node whose gradients need no summing back: shape None
-_SAME_SHAPE, _SAME_SHAPES = (None,), (None, None)
+_SAME_SHAPE, _SAME_SHAPES, _SAME_SHAPES3 = (None,), (None, None), (None, None, None)
 # What the code creating a node runs inside: nn.Module.__call__ puts a record of the module
 # here while its forward runs, and every node keeps it (the graph renderer groups nodes by
 # it). One slot for the process, read in a few instructions: a context variable would cost
@@ -96,6 +96,8 @@ class Primitive:
             return cls.apply1(inputs[0], node)
         if n == 2 and not cls.is_view:
             return cls.apply2(inputs[0], inputs[1], node)
+        if n == 3 and not cls.is_view:
+            return cls.apply3(inputs[0], inputs[1], inputs[2], node)
         try:
             y = node.forward(*[t.data for t in inputs])
         except ValueError as e:
@@ -176,6 +178,46 @@ class Primitive:
         node.in_shapes = _SAME_SHAPES if cls.elementwise and shapes[0] == shapes[1] else shapes
         if cls.save_inputs:
             node.inputs = (a, b)
+            node._epoch = EPOCH[0]
+        else:
+            node.inputs = node._epoch = None
+        if cls.save_output:
+            node._y = y
+            out._vc = node._y_vc = [0, 0]
+            node._epoch = EPOCH[0]
+        else:
+            node._y = node._y_vc = None
+        node._extra = _Extra(_user_frame()) if ANOMALY[0] else None
+        node._seq = _next_seq()
+        node.scope = SCOPE[0]
+        out.grad_fn = node
+        out._requires_grad = True
+        return out
+
+    @classmethod
+    def apply3(cls, a, b, c, node):
+        try:
+            y = node.forward(a.data, b.data, c.data)
+        except ValueError as e:
+            _raise_broadcast(node, e, (a, b, c))
+        if type(y) is not np.ndarray:
+            y = np.asarray(y)
+        out = _new_tensor(Tensor)
+        out.data = y
+        out.grad = out._vc = None
+        if not (a._requires_grad or b._requires_grad or c._requires_grad) \
+                or not _grad_enabled():
+            out.grad_fn = None
+            out._requires_grad = False
+            return out
+        node.parents = (a.grad_fn or (a if a._requires_grad else None),
+                        b.grad_fn or (b if b._requires_grad else None),
+                        c.grad_fn or (c if c._requires_grad else None))
+        sa, sb, sc = a.data.shape, b.data.shape, c.data.shape
+        node.in_shapes = (_SAME_SHAPES3 if cls.elementwise and sa == sb == sc == y.shape
+                          else (sa, sb, sc))
+        if cls.save_inputs:
+            node.inputs = (a, b, c)
             node._epoch = EPOCH[0]
         else:
             node.inputs = node._epoch = None
@@ -368,7 +410,7 @@ class Primitive:
 # by all op classes sees a different class at nearly every call and loses that cache (node
 # creation then costs almost twice as much). So each op class gets its own copy of these
 # functions: the same code, with caches of its own.
-_PER_CLASS = ("apply1", "apply2", "_backprop", "xs", "y")
+_PER_CLASS = ("apply1", "apply2", "apply3", "_backprop", "xs", "y")
 
 
 def _copy_function(f):
@@ -414,6 +456,11 @@ class SliceGrad:
         return out
 
     def __add__(self, other):
+        if type(other) is _ndarray and other.shape == self.shape \
+                and other.dtype == self.value.dtype:
+            # a copy of the other gradient takes this one in place: no zero-filled buffer
+            # and no second full-size sum
+            return GradBuffer(other.copy()) + self
         return GradBuffer(self.dense()) + other
 
     __radd__ = __add__

@@ -18,6 +18,9 @@ def linear(input, weight, bias=None):
         raise ValueError(f"linear: input of shape {shape_str(input.shape)} does not end in the "
                          f"in_features={weight.shape[-1]} of the weight of shape "
                          f"{shape_str(weight.shape)}")
+    if (bias is not None and input.ndim == 2 and weight.ndim == 2
+            and input.dtype == weight.dtype == bias.dtype):
+        return ag.addmm(bias, input, weight.t())  # one node, the bias added in place
     y = ag.matmul(input, weight.t()) if weight.ndim == 2 else ag.matmul(input, weight)
     return y if bias is None else y + bias
 

@@ -22,9 +22,16 @@ _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
 # --- one step, on the input's projection (the functional cells and the layers share it) ---
 
+def _project(c, h, w_t):
+    """c + h W^T: one node (addmm) when h is a batch of states, else two."""
+    if h.ndim == 2 and c.ndim <= 2 and c.dtype == h.dtype:
+        return ag.addmm(c, h, w_t)
+    return c + ag.matmul(h, w_t)
+
+
 def _rnn_step(xw, h, w_hh_t, b_hh, relu):
     """h' = act(xw + h W_hh^T + b_hh), xw = x W_ih^T + b_ih. h None: a zero state."""
-    pre = xw if h is None else xw + ag.matmul(h, w_hh_t)
+    pre = xw if h is None else _project(xw, h, w_hh_t)
     if b_hh is not None:
         pre = pre + b_hh
     return ag.relu(pre) if relu else ag.tanh(pre)
@@ -33,7 +40,7 @@ def _rnn_step(xw, h, w_hh_t, b_hh, relu):
 def _lstm_step(xw, h, c, w_hh_t, b_hh):
     """Gates i, f, g, o (PyTorch's order) = xw + h W_hh^T + b_hh;
     c' = f c + i g, h' = o tanh(c'). h, c None: a zero state."""
-    gates = xw if h is None else xw + ag.matmul(h, w_hh_t)
+    gates = xw if h is None else _project(xw, h, w_hh_t)
     if b_hh is not None:
         gates = gates + b_hh
     n = gates.shape[-1] // 4
@@ -42,7 +49,7 @@ def _lstm_step(xw, h, c, w_hh_t, b_hh):
     s = ag.sigmoid(gates)
     i, f, o = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
     g = ag.tanh(gates[..., 2 * n:3 * n])
-    c = i * g if c is None else f * c + i * g
+    c = i * g if c is None else ag.addcmul(f * c, i, g)  # f c + i g
     return o * ag.tanh(c), c
 
 
@@ -55,9 +62,7 @@ def _gru_step(xw, h, w_hh_t, b_hh):
     if h is None:  # a zero state: hw is just the bias
         hw = b_hh
     else:
-        hw = ag.matmul(h, w_hh_t)
-        if b_hh is not None:
-            hw = hw + b_hh
+        hw = ag.matmul(h, w_hh_t) if b_hh is None else _project(b_hh, h, w_hh_t)
     if hw is None:
         rz = ag.sigmoid(xw[..., :2 * k])
         new = ag.tanh(xw[..., 2 * k:])

@@ -102,6 +102,16 @@ binary("add")
 binary("sub")
 binary("mul")
 binary("div", avoid=(None, 0.0), low=(-2.0, 0.3), high=(2.0, 2.0))
+
+
+def _draw_addcmul(data):
+    shapes = data.draw(S.broadcastable_shapes(3), label="shapes")
+    arrays = [data.draw(S.arrays(sh, salt=k), label=f"x{k}") for k, sh in enumerate(shapes)]
+    return arrays, {"value": data.draw(st.sampled_from([1, 0.5, -2.0, 0]), label="value")}
+
+
+spec("addcmul", _draw_addcmul, lambda c, a, b, **kw: ag.addcmul(c, a, b, **kw),
+     lambda T, c, a, b, **kw: T.addcmul(c, a, b, **kw))
 binary("pow", low=(0.3, -2.0), high=(2.0, 2.0))
 binary("maximum")
 binary("minimum")
@@ -578,6 +588,24 @@ def _draw_matmul(data):
 
 
 spec("matmul", _draw_matmul, lambda a, b: a @ b, lambda T, a, b: a @ b)
+
+
+def _draw_addmm(data):
+    """mat1 (n, m), mat2 (m, p) (drawn as (p, m) and passed transposed when `t`, the layout
+    of a Linear's W^T), input of any shape that broadcasts to (n, p)."""
+    n, m, p = (data.draw(st.integers(1, 3), label=k) for k in "nmp")
+    c_shape = data.draw(st.sampled_from([(), (p,), (1, p), (n, 1), (n, p)]), label="input")
+    t = data.draw(st.booleans(), label="t")
+    arrays = [data.draw(S.arrays(c_shape), label="input"), data.draw(S.arrays((n, m), salt=1)),
+              data.draw(S.arrays((p, m) if t else (m, p), salt=2))]
+    kw = {"t": t, "beta": data.draw(st.sampled_from([1, 0.5, 0]), label="beta"),
+          "alpha": data.draw(st.sampled_from([1, -2.0]), label="alpha")}
+    return arrays, kw
+
+
+spec("addmm", _draw_addmm,
+     lambda c, a, b, t, **kw: ag.addmm(c, a, b.t() if t else b, **kw),
+     lambda T, c, a, b, t, **kw: T.addmm(c, a, b.t() if t else b, **kw))
 
 
 def _fixed_shapes(*shapes):

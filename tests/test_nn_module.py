@@ -167,7 +167,9 @@ def test_each_op_records_the_module_call_it_ran_in():
     head_add = y.grad_fn
     assert head_add.scope.module is m.head
     assert head_add.scope.qualified_name() == "head"
-    enc_out = head_add.parents[0].parents[0]  # Add <- MatMul <- the encoder's output
+    # head's Linear is one Addmm node: (bias, the encoder's output, W^T)
+    assert type(head_add).__name__ == "Addmm" and head_add.parents[0] is m.head.bias
+    enc_out = head_add.parents[1]
     assert enc_out.scope.qualified_name() == "enc.fc2"
     assert [type(x).__name__ for x in enc_out.scope.path()] == ["Sequential", "TwoLayer",
                                                                "Linear"]

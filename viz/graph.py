@@ -59,6 +59,8 @@ DERIVATIVES = {
     "Cast": "d/dx = 1 (cast back)",
     "Clone": "d/dx = 1",
     "MatMul": "dL/dA = G·Bᵀ, dL/dB = Aᵀ·G",
+    "Addmm": "dL/dC = G (summed back), dL/dA = G·Bᵀ, dL/dB = Aᵀ·G",
+    "Addcmul": "d/dc = 1, d/da = v·b, d/db = v·a",
     "Einsum": "dL/dx = einsum(G, the other operands)",
     "Sum": "d/dx = 1 (G broadcast back)",
     "SumTo": "d/dx = 1 (G broadcast back)",
@@ -299,7 +301,7 @@ def _value(it):
         return node._y
     inputs, cls = node.inputs, type(node)
     if (it.shape is not None and tuple(it.shape) != _MULTI and int(np.prod(it.shape)) <= _SMALL
-            and (getattr(cls, "elementwise", False) or cls.__name__ == "MatMul")
+            and (getattr(cls, "elementwise", False) or cls.__name__ in ("MatMul", "Addmm"))
             and type(inputs) is tuple and all(isinstance(t, Tensor) for t in inputs)):
         with np.errstate(all="ignore"):
             return np.asarray(node.forward(*[t.data for t in inputs]))
@@ -368,6 +370,8 @@ def _broadcast_edge(op, i, in_shape, out_shape):
     cls = type(op)
     if getattr(cls, "elementwise", False) or cls.__name__ == "Where":
         return in_shape != out_shape
+    if cls.__name__ == "Addmm":  # the added input (a bias) may be broadcast
+        return i == 0 and in_shape != out_shape
     if cls.__name__ == "MatMul" and len(in_shape) >= 2 and len(out_shape) > 2:
         return (1,) * (len(out_shape) - len(in_shape)) + in_shape[:-2] != out_shape[:-2]
     return False

@@ -5,7 +5,7 @@ import string
 import numpy as np
 
 from ..function import Primitive, export
-from ._common import as_tensor, binary, shape_str
+from ._common import Tensor, as_tensor, binary, shape_str
 from .shape import expand
 
 
@@ -47,6 +47,13 @@ class MatMul(Primitive):
         return ga, gb
 
 
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
 def _transposed(array):
     flags = array.flags
     return flags.f_contiguous and not flags.c_contiguous
@@ -71,6 +78,92 @@ def matmul(input, other):
         raise ValueError(f"matmul: batch dims of shapes {shape_str(sa)} and {shape_str(sb)} "
                          "cannot be broadcast together") from None
     return MatMul.apply2(a, b)
+
+
+class Addmm(Primitive):
+    """y = beta c + alpha (a @ b) for matrices a (n, m), b (m, p) and c broadcast to (n, p);
+    dc = beta gy (summed back to c's shape), da = alpha gy @ b^T, db = alpha a^T @ gy.
+
+    One node for a Linear layer's x W^T + b and a recurrent step's x_t W_ih^T + h W_hh^T:
+    the product's output takes the sum in place, so there is no second full-size array and
+    no second node to record and walk back.
+    """
+
+    __slots__ = ("alpha", "beta")
+
+    def __init__(self, alpha, beta):
+        self.alpha, self.beta = alpha, beta
+
+    def forward(self, c, a, b):
+        y = np.matmul(a, b)
+        if self.alpha != 1:
+            y *= self.alpha
+        if self.beta == 1:
+            y += c
+        elif self.beta != 0:  # beta 0: c is ignored, its nan and inf too (as in torch)
+            y += self.beta * c
+        return y
+
+    def backward(self, gy):
+        _, a, b = self.xs
+        pc, pa, pb = self.parents
+        F = self.F
+        gc = ga = gb = None
+        if pc is not None:
+            gc = gy if self.beta == 1 else gy * self.beta
+        g = gy if self.alpha == 1 else gy * self.alpha
+        if pa is not None:
+            ga = F.matmul(g, F.mT(b))
+        if pb is not None:
+            if _transposed(self.inputs[2].data):  # W^T of a Linear: db in W's own layout
+                gb = F.mT(F.matmul(F.mT(g), a))
+            else:
+                gb = F.matmul(F.mT(a), g)
+        return gc, ga, gb
+
+
+@export
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (as
+    torch.addmm)."""
+    if type(input) is Tensor and type(mat1) is Tensor and type(mat2) is Tensor \
+            and beta == 1 and alpha == 1:  # a Linear's or a recurrent step's: few checks
+        sa, sb, sc = mat1.data.shape, mat2.data.shape, input.data.shape
+        if (len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0] and sc[-1:] == sb[1:]
+                and (len(sc) == 1 or sc[0] == sa[0] and len(sc) == 2)
+                and mat1.data.dtype is mat2.data.dtype is input.data.dtype):
+            node = _new_node(Addmm)
+            node.alpha = node.beta = 1
+            return _ADDMM(input, mat1, mat2, node)
+    c = as_tensor(input, "addmm")
+    a = as_tensor(mat1, "addmm", "mat1")
+    b = as_tensor(mat2, "addmm", "mat2")
+    sa, sb, sc = a.data.shape, b.data.shape, c.data.shape
+    if len(sa) != 2 or len(sb) != 2:
+        raise ValueError(f"addmm: mat1 and mat2 must be matrices, got shapes {shape_str(sa)} "
+                         f"and {shape_str(sb)}")
+    if sa[1] != sb[0]:
+        raise ValueError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({shape_str(sa)} "
+                         f"and {shape_str(sb)}: {sa[1]} != {sb[0]})")
+    out = (sa[0], sb[1])
+    if sc != out and sc != out[1:] and not _broadcasts_to(sc, out):
+        raise ValueError(f"addmm: input of shape {shape_str(sc)} does not broadcast to the "
+                         f"product's shape {shape_str(out)}")
+    dts = (c.data.dtype, a.data.dtype, b.data.dtype)
+    if dts[0] != dts[1] or dts[1] != dts[2]:
+        raise TypeError(f"addmm: input, mat1 and mat2 must have the same dtype, got "
+                        f"{dts[0]}, {dts[1]} and {dts[2]}")
+    for name, v in (("beta", beta), ("alpha", alpha)):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"addmm: {name} must be a number, got {type(v).__name__}")
+    if dts[0].kind != "f" and (float(beta) != int(beta) or float(alpha) != int(alpha)):
+        raise TypeError(f"addmm: beta and alpha must be integers for {dts[0]} tensors, got "
+                        f"beta={beta}, alpha={alpha}")
+    return Addmm.apply(c, a, b, alpha=alpha, beta=beta)
+
+
+_ADDMM = Addmm.apply3
+_new_node = object.__new__
 
 
 @export
