@@ -75,6 +75,7 @@ class Primitive:
     save_output = False
     is_view = False
     elementwise = False  # see ops.elementwise.Elementwise
+    takes_slice_grads = False  # backward may be handed a SliceGrad (first-order only)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -456,6 +457,8 @@ class SliceGrad:
         return out
 
     def __add__(self, other):
+        if type(other) is ZeroGrad:
+            return self
         if type(other) is _ndarray and other.shape == self.shape \
                 and other.dtype == self.value.dtype:
             # a copy of the other gradient takes this one in place: no zero-filled buffer
@@ -486,14 +489,96 @@ class GradBuffer:
                 part += other.value
             else:  # one element
                 self.array[other.index] += other.value
+        elif kind is GradBuffer:
+            self.array += other.array
+        elif kind is ProductGrad:
+            self.array += other.dense()
+        elif kind is ZeroGrad:
+            pass
         else:
-            self.array += other.array if kind is GradBuffer else other
+            self.array += other
         return self
 
     __radd__ = __add__
 
 
-LAZY_GRADS = (SliceGrad, GradBuffer)
+class ProductGrad:
+    """A matrix's gradient from matrix products it took part in, kept as its factors: the
+    sum over uses k of A_k^T G_k (A_k (n_k, m) the other operand, G_k (n_k, p) the
+    gradient of the product), or of its transpose (G_k^T A_k)^T when the matrix is the
+    transposed view of a weight (x W^T), so that it comes out in W's layout.
+
+    A weight used at every step of a recurrent layer gets T of these; summed here, they
+    become one product of the stacked factors when the gradient is needed, instead of T
+    small products and T full-size additions. Factors beyond _PRODUCT_CAP elements are
+    multiplied out early, so memory stays bounded whatever the sequence length.
+    """
+
+    __slots__ = ("lefts", "rights", "transposed", "shape", "size", "partial")
+    __array_ufunc__ = None
+
+    def __init__(self, a, g, transposed):
+        self.lefts, self.rights, self.transposed = [a], [g], transposed
+        self.shape = (a.shape[1], g.shape[1])
+        self.size = a.size + g.size
+        self.partial = None  # an engine-owned array: the products already multiplied out
+
+    def _product(self):
+        lefts, rights = self.lefts, self.rights
+        a, g = (lefts[0], rights[0]) if len(lefts) == 1 else \
+            (np.concatenate(lefts), np.concatenate(rights))
+        return np.matmul(g.T, a).T if self.transposed else np.matmul(a.T, g)
+
+    def dense(self):
+        if self.lefts:  # multiply out what is left (once: a second call returns the same)
+            out = self._product()
+            if self.partial is None:
+                self.partial = out
+            else:
+                self.partial += out
+            self.lefts, self.rights, self.size = [], [], 0
+        return self.partial
+
+    def __add__(self, other):
+        if (type(other) is ProductGrad and other.partial is None
+                and other.transposed is self.transposed and other.shape == self.shape):
+            self.lefts += other.lefts
+            self.rights += other.rights
+            self.size += other.size
+            if self.size > _PRODUCT_CAP:
+                self.dense()
+            return self
+        if type(other) is ZeroGrad:
+            return self
+        return GradBuffer(self.dense()) + other
+
+    __radd__ = __add__
+
+
+_PRODUCT_CAP = 1 << 22  # elements (16 MB of float32) of factors kept before multiplying
+
+
+class ZeroGrad:
+    """A gradient known to be zero (the inputs of a stack that a slice of it did not pick).
+    Added to another gradient it is that gradient, at no cost; alone, it becomes zeros, so
+    what it reaches still gets a zero gradient, as in PyTorch."""
+
+    __slots__ = ("shape", "dtype")
+    __array_ufunc__ = None
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+    def dense(self):
+        return np.zeros(self.shape, self.dtype)
+
+    def __add__(self, other):
+        return other
+
+    __radd__ = __add__
+
+
+LAZY_GRADS = (SliceGrad, GradBuffer, ProductGrad, ZeroGrad)
 
 
 def _summed(prev, g):

@@ -4,7 +4,7 @@ import string
 
 import numpy as np
 
-from ..function import Primitive, export
+from ..function import Primitive, ProductGrad, export
 from ._common import Tensor, as_tensor, binary, shape_str
 from .shape import expand
 
@@ -35,7 +35,10 @@ class MatMul(Primitive):
             ga = F.matmul(g, F.mT(b2))
             if a.ndim == 1:
                 ga = F.squeeze(ga, -2)
-        if need_b:
+        if need_b and type(g) is np.ndarray and a.ndim == 2 and b.ndim == 2:
+            # a first-order pass: summed lazily over b's uses (an RNN's weight, every step)
+            gb = ProductGrad(a, g, _transposed(self.inputs[1].data))
+        elif need_b:
             if b.ndim == 2 and _transposed(self.inputs[1].data):
                 # b is a transposed view (x @ W.T in a Linear layer): compute db in W's
                 # layout, so that W's gradient comes out contiguous (same product)
@@ -115,7 +118,10 @@ class Addmm(Primitive):
         if pa is not None:
             ga = F.matmul(g, F.mT(b))
         if pb is not None:
-            if _transposed(self.inputs[2].data):  # W^T of a Linear: db in W's own layout
+            transposed = _transposed(self.inputs[2].data)  # W^T of a Linear: db in W's layout
+            if type(g) is np.ndarray:  # a first-order pass: summed lazily over W's uses
+                gb = ProductGrad(a, g, transposed)
+            elif transposed:
                 gb = F.mT(F.matmul(F.mT(g), a))
             else:
                 gb = F.matmul(F.mT(a), g)

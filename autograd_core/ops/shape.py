@@ -4,8 +4,10 @@ import math
 
 import numpy as np
 
-from ..function import Primitive, SliceGrad, export
+from ..function import Primitive, SliceGrad, ZeroGrad, export
 from ._common import Tensor, as_tensor, norm_dim, shape_str
+
+_ALL = slice(None)
 
 # --- views ---
 
@@ -303,10 +305,37 @@ class Stack(Primitive):
     def forward(self, *xs):
         return np.stack(xs, axis=self.dim)
 
+    takes_slice_grads = True
+
     def backward(self, gy):
+        if type(gy) is SliceGrad:  # y[:, -1] of a stack of steps: only one input gets any
+            grads = self._split(gy)
+            if grads is not None:
+                return grads
+            gy = gy.dense()
         lead = (slice(None),) * self.dim
         return tuple(gy[lead + (i,)] if parent is not None else None
                      for i, parent in enumerate(self.parents))
+
+    def _split(self, sg):
+        """The gradients of the inputs from a slice gradient that picks one input along the
+        stacked dim (the others get a ZeroGrad: no zero-filled arrays to add), or None for
+        any other index."""
+        index, d = sg.index, self.dim
+        if len(index) <= d or type(index[d]) is not int:
+            return None
+        for i in index:  # only ints and slices, so index[d] is dim d's
+            if type(i) is not slice and type(i) is not int:
+                return None
+        n = len(self.parents)
+        k = index[d] + n if index[d] < 0 else index[d]
+        rest = index[:d] + index[d + 1:]
+        shape = sg.shape[:d] + sg.shape[d + 1:]
+        whole = all(type(i) is slice and i == _ALL for i in rest)
+        g = sg.value if whole else SliceGrad(rest, sg.value, shape)
+        zero = ZeroGrad(shape, sg.value.dtype)
+        return tuple((g if i == k else zero) if p is not None else None
+                     for i, p in enumerate(self.parents))
 
 
 @export(method=False)

@@ -1,0 +1,153 @@
+"""The engine's lazy gradients (autograd_core.function): slice gradients summed into one
+buffer, a weight's gradient from many matrix products multiplied out as one product, a
+stack's inputs that a slice did not pick. Each is an optimisation only: the gradients must
+equal torch's (float64), whatever order and mix they arrive in."""
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from autograd_core import function
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(*shape, seed=0):
+    a = np.random.default_rng(seed).standard_normal(shape)
+    return ag.from_numpy(a).requires_grad_(), torch.tensor(a, requires_grad=True)
+
+
+def _close(ours, theirs):
+    assert ours.grad is not None, "no gradient"
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def _run(fn, n_inputs, shapes):
+    pairs = [_pair(*s, seed=i) for i, s in enumerate(shapes)]
+    ours = fn(ag, *[p[0] for p in pairs])
+    theirs = fn(torch, *[p[1] for p in pairs])
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10)
+    ours.backward()
+    theirs.backward()
+    for o, t in pairs:
+        _close(o, t)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_weight_used_by_many_products_gets_their_summed_gradient(transposed):
+    """An RNN-like loop: W (or W^T, a Linear's layout) in every step's product, plus a
+    direct use of W, so lazy products meet a dense gradient."""
+
+    def fn(lib, x, w, b):
+        h = x
+        wt = w.t() if transposed else w
+        for _ in range(6):
+            h = lib.tanh(lib.addmm(b, h, wt) if lib is ag else torch.addmm(b, h, wt))
+        return (h * h).sum() + (w * w).sum()
+
+    _run(fn, 3, [(4, 5), (5, 5), (5,)])
+
+
+def test_products_beyond_the_cap_are_multiplied_out_early(monkeypatch):
+    """Nine (3, 4) @ (4, 4) products: with a cap of 40 factor elements, W's gradient is
+    multiplied out every two steps or so (memory stays bounded), and still exact."""
+    monkeypatch.setattr(function, "_PRODUCT_CAP", 40)
+    rows = []
+    real = function.ProductGrad._product
+
+    def spy(self):
+        rows.append(sum(a.shape[0] for a in self.lefts))
+        return real(self)
+
+    monkeypatch.setattr(function.ProductGrad, "_product", spy)
+
+    def fn(lib, x, w):
+        h = x
+        for _ in range(9):
+            h = lib.tanh(h @ w)
+        return h.sum()
+
+    _run(fn, 2, [(3, 4), (4, 4)])
+    assert sum(rows) == 9 * 3 and len(rows) > 1 and max(rows) <= 9
+
+
+def test_product_gradient_meets_slice_and_zero_gradients():
+    """W's gradient from a product, from a slice of W, and from a stack that picks another
+    input: every mix of lazy kinds sums to torch's gradient."""
+
+    def fn(lib, x, w):
+        y = (x @ w).sum() + (w[1:, :2] ** 2).sum()
+        s = lib.stack([w * 2, w * 3], dim=0)
+        return y + s[1].sum() + (x @ w.t()).sum()
+
+    _run(fn, 2, [(4, 4), (4, 4)])
+
+
+@pytest.mark.parametrize("pick", [
+    lambda s: s[:, -1],          # the last step of a batch-first stack (dim 1)
+    lambda s: s[:, 0, 1:],       # one input, then a slice of it
+    lambda s: s[1:, 2],          # a slice on another dim and one input
+    lambda s: s[:, -1][0],       # a slice of the slice
+])
+def test_stack_hands_a_slice_gradient_to_one_input(pick):
+    def fn(lib, a, b, c):
+        s = lib.stack([a * 1.5, b.exp(), c], dim=1)
+        return (pick(s) ** 2).sum() + (a * b).sum()
+
+    _run(fn, 3, [(3, 4), (3, 4), (3, 4)])
+
+
+def test_stack_inputs_not_picked_still_get_zero_gradients():
+    """As in torch: a leaf reached only through an unpicked input gets zeros, not None."""
+
+    def fn(lib, a, b):
+        return (lib.stack([a * 2, b * 2], dim=0)[0] ** 2).sum()
+
+    _run(fn, 2, [(2, 3), (2, 3)])
+
+
+def test_stack_of_rnn_steps_last_output_matches_torch():
+    """The sequence-classifier pattern out[:, -1] on an LSTM: every weight's gradient."""
+    import nn
+
+    ag.manual_seed(0)
+    ours = nn.LSTM(3, 4, batch_first=True).double()
+    theirs = torch.nn.LSTM(3, 4, batch_first=True).double()
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((2, 7, 3))
+    (ours(ag.from_numpy(x))[0][:, -1] ** 2).sum().backward()
+    (theirs(torch.tensor(x))[0][:, -1] ** 2).sum().backward()
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=name)
+
+
+def test_hooks_and_retain_grad_see_dense_gradients():
+    """A hook on a stack's output sees an ordinary tensor, not a lazy gradient."""
+    a = ag.randn(2, 3, dtype=ag.float64, requires_grad=True)
+    s = ag.stack([a, a * 2], dim=0)
+    s.retain_grad()
+    seen = []
+    s.register_hook(lambda g: seen.append(g))
+    s[1].sum().backward()
+    assert isinstance(seen[0], ag.Tensor) and seen[0].shape == (2, 2, 3)
+    np.testing.assert_array_equal(s.grad.numpy()[0], 0.0)
+    np.testing.assert_array_equal(a.grad.numpy(), 2.0)
+
+
+def test_create_graph_through_lazy_paths_gives_second_derivatives():
+    w = ag.from_numpy(np.array([[0.3, -0.2], [0.1, 0.4]])).requires_grad_()
+    x = ag.from_numpy(np.array([[1.0, 2.0]]))
+    h = x
+    for _ in range(3):
+        h = ag.tanh(h @ w)
+    (g,) = ag.grad(ag.stack([h, h * 2], dim=0)[0].sum(), w, create_graph=True)
+    tw = torch.tensor(w.numpy(), requires_grad=True)
+    th = torch.tensor(x.numpy())
+    for _ in range(3):
+        th = torch.tanh(th @ tw)
+    (tg,) = torch.autograd.grad(th.sum(), tw, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-10)
+    (g.sum()).backward()
+    tg.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-10)
