@@ -42,6 +42,11 @@ def test_lstm_train_quick_run_writes_a_row_for_every_contender(tmp_path):
     row = _quick_row(tmp_path, "lstm_train")
     assert row["unit"] == "ms/step"
     _assert_every_contender_ran(row)
+    # the tuned floor's row, from the same run: the same "ours", its own floor
+    rows = json.loads((tmp_path / "bench.json").read_text())["rows"]
+    (tuned,) = [r for r in rows if r["workload"] == "lstm_train (tuned floor)"]
+    assert tuned["values"]["ours"] == row["values"]["ours"]
+    assert tuned["values"]["numpy"] > 0 and tuned["values"]["numpy"] != row["values"]["numpy"]
 
 
 def test_memory_quick_run_measures_every_contender_in_a_child(tmp_path):
