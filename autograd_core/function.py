@@ -115,8 +115,9 @@ class Primitive:
             node._save(inputs, y, out)
         return out
 
-    # apply1 and apply2 are apply for one and two inputs, written out: the hottest path of
-    # the library (every elementwise op), so they skip the generic loops and argument packing.
+    # apply1, apply2 and apply3 are apply for one, two and three inputs, written out: the
+    # hottest path of the library (every elementwise op, every Linear), so they skip the
+    # generic loops and argument packing.
     @classmethod
     def apply1(cls, a, node=None):
         if node is None:

@@ -66,6 +66,18 @@ def _ours(params, x, y):
     return harness.ours_sgd_step(model, x, y, LR)
 
 
+def _head(h_last, w_fc, b_fc, onehot):
+    """Both floors' classifier on the last hidden state (B, H): the Linear, softmax
+    cross-entropy, and their gradients (loss, dz, dW_fc, db_fc)."""
+    n = len(onehot)
+    z = h_last @ w_fc.T + b_fc
+    z -= z.max(axis=1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    loss = -(logp * onehot).sum() / n
+    dz = (np.exp(logp) - onehot) / n
+    return loss, dz, dz.T @ h_last, dz.sum(axis=0)
+
+
 def _floor(params, x, y):
     """The same step by hand, as a textbook writes an LSTM layer (forward keeping each
     step's gates and states, the hand-derived backward step by step): the floor of
@@ -98,13 +110,7 @@ def _floor(params, x, y):
             tanh_c = np.tanh(c_next)
             cache.append((h_t, c_t, i, f, g, o, tanh_c))
             h_t, c_t = o * tanh_c, c_next
-        z = h_t @ w_fc.T + b_fc
-        z -= z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        loss = -(logp * onehot).sum() / n
-
-        dz = (np.exp(logp) - onehot) / n
-        gw_fc, gb_fc = dz.T @ h_t, dz.sum(axis=0)
+        loss, dz, gw_fc, gb_fc = _head(h_t, w_fc, b_fc, onehot)
         dh = dz @ w_fc
         dc = np.zeros((n, h), np.float32)
         dxw = np.empty((n, t_len, 4 * h), np.float32)
@@ -189,13 +195,7 @@ def _floor_tuned(params, x, y):
             np.tanh(c, out=tanh_cs[t])
             np.multiply(o, tanh_cs[t], out=hs[t + 1])
         h_last = hs[t_len].T  # (B, H)
-        z = h_last @ w_fc.T + b_fc
-        z -= z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        loss = -(logp * onehot).sum() / n
-
-        dz = (np.exp(logp) - onehot) / n
-        gw_fc, gb_fc = dz.T @ h_last, dz.sum(axis=0)
+        loss, dz, gw_fc, gb_fc = _head(h_last, w_fc, b_fc, onehot)
         dh = w_fc.T @ dz.T  # (H, B), like the states
         # Every step's local derivatives at once, before the loop: dgates[t] becomes what
         # the cell gradient (rows i, f, g) or the hidden gradient (rows o) is multiplied by
