@@ -35,26 +35,24 @@ class MatMul(Primitive):
             ga = F.matmul(g, F.mT(b2))
             if a.ndim == 1:
                 ga = F.squeeze(ga, -2)
-        if need_b and type(g) is np.ndarray and a.ndim == 2 and b.ndim == 2:
-            # a first-order pass: summed lazily over b's uses (an RNN's weight, every step)
-            gb = ProductGrad(a, g, _transposed(self.inputs[1].data))
-        elif need_b:
-            if b.ndim == 2 and _transposed(self.inputs[1].data):
-                # b is a transposed view (x @ W.T in a Linear layer): compute db in W's
-                # layout, so that W's gradient comes out contiguous (same product)
-                gb = F.mT(F.matmul(F.mT(g), a2))
-            else:
-                gb = F.matmul(F.mT(a2), g)
+        if need_b:
+            gb = _right_grad(F, a2, g, self.inputs[1].data)
             if b.ndim == 1:
                 gb = F.squeeze(gb, -1)
         return ga, gb
 
 
-def _broadcasts_to(shape, target):
-    try:
-        return np.broadcast_shapes(shape, target) == target
-    except ValueError:
-        return False
+def _right_grad(F, a, g, b_data):
+    """The gradient of a @ b for b (of data b_data): a^T @ g. In a first-order pass with
+    matrices, a ProductGrad (summed lazily over b's uses: an RNN's weight, every step);
+    when b is a transposed view (x @ W.T in a Linear layer), computed in W's layout, so
+    that W's gradient comes out contiguous (the same product)."""
+    transposed = b_data.ndim == 2 and _transposed(b_data)
+    if type(g) is np.ndarray and a.ndim == 2 and b_data.ndim == 2:
+        return ProductGrad(a, g, transposed)
+    if transposed:
+        return F.mT(F.matmul(F.mT(g), a))
+    return F.matmul(F.mT(a), g)
 
 
 def _transposed(array):
@@ -118,13 +116,7 @@ class Addmm(Primitive):
         if pa is not None:
             ga = F.matmul(g, F.mT(b))
         if pb is not None:
-            transposed = _transposed(self.inputs[2].data)  # W^T of a Linear: db in W's layout
-            if type(g) is np.ndarray:  # a first-order pass: summed lazily over W's uses
-                gb = ProductGrad(a, g, transposed)
-            elif transposed:
-                gb = F.mT(F.matmul(F.mT(g), a))
-            else:
-                gb = F.matmul(F.mT(a), g)
+            gb = _right_grad(F, a, g, self.inputs[2].data)
         return gc, ga, gb
 
 
@@ -152,7 +144,11 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
         raise ValueError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({shape_str(sa)} "
                          f"and {shape_str(sb)}: {sa[1]} != {sb[0]})")
     out = (sa[0], sb[1])
-    if sc != out and sc != out[1:] and not _broadcasts_to(sc, out):
+    try:
+        fits = np.broadcast_shapes(sc, out) == out
+    except ValueError:
+        fits = False
+    if not fits:
         raise ValueError(f"addmm: input of shape {shape_str(sc)} does not broadcast to the "
                          f"product's shape {shape_str(out)}")
     dts = (c.data.dtype, a.data.dtype, b.data.dtype)
