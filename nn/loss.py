@@ -8,6 +8,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core.ops._common import shape_str
+from autograd_core.ops.reduce import nll as ag_nll
 from autograd_core.tensor import Tensor
 
 from .module import Module
@@ -192,11 +193,11 @@ def _index_target(op, input, target, cdim, ignore_index, probabilities_allowed=F
     return t, False
 
 
-def _nll(logp, t, all_classes, w, ignore_index, cdim):
-    """The log-likelihood terms w[t] logp[.., t, ..] per target (0 where ignored; the loss
-    is their negation), the sum of w[t] over the targets not ignored (the 'mean'
-    denominator), and the ignored mask (None when no target can be ignored)."""
-    num_classes = logp.shape[cdim]
+def _nll_terms(t, all_classes, w, ignore_index, cdim, num_classes):
+    """What an NllLoss node needs for class-index targets t: the index of each target's
+    entry (class dim cdim), the per-target weights w[t] (None: all 1), the kept mask (None:
+    nothing ignored) and the 'mean' denominator, the sum of w[t] over the targets kept;
+    also the ignored mask (None when no target can be ignored)."""
     if all_classes and not 0 <= ignore_index < num_classes:
         ignored, any_ignored = None, False  # every target is a class, none the ignored one
     else:
@@ -204,30 +205,27 @@ def _nll(logp, t, all_classes, w, ignore_index, cdim):
         any_ignored = bool(ignored.any())
     safe = np.where(ignored, 0, t) if any_ignored else t
     if t.ndim == 1 and cdim == 1:  # (N, C) input: the common case, without np.indices
-        index = [np.arange(t.shape[0]), safe]
+        index = (np.arange(t.shape[0]), safe)
     else:
         index = list(np.indices(t.shape, sparse=True))
         index.insert(cdim, safe)
-    picked = logp[tuple(index)]
-    if w is None and not any_ignored:
-        return picked, float(t.size), ignored
-    kept = ~ignored if any_ignored else np.ones(t.shape, bool)
-    wt = kept.astype(logp.dtype) if w is None else w[safe] * kept
-    if any_ignored:  # an ignored target may pick -inf: keep it out of the product
-        picked = ag.where(ignored, 0.0, picked)
-    return picked * wt, float(wt.sum()), ignored
+        index = tuple(index)
+    keep = ~ignored if any_ignored else None
+    wt = None if w is None else w[safe]
+    if wt is not None:
+        denominator = float((wt * keep).sum() if any_ignored else wt.sum())
+    else:
+        denominator = float(t.size - (int(ignored.sum()) if any_ignored else 0))
+    return index, wt, keep, denominator, ignored
 
 
-def _negated_reduce(gain, denominator, reduction):
-    """The loss -gain, reduced: 'mean' divides the sum by the denominator. The sign goes
-    into the last step (one node fewer; negation is exact, so the numbers are the same)."""
-    if reduction == "mean":
-        if denominator == 0:  # every target ignored: nan, as in PyTorch, but zero gradients
-            return gain.sum() + float("nan")
-        return gain.sum() / -denominator
-    if reduction == "sum":
-        return -gain.sum()
-    return -gain
+def _nll(logp, terms, reduction):
+    """-w[t] logp[.., t, ..] per target (0 where ignored), reduced: one NllLoss node."""
+    index, wt, keep, denominator, _ = terms
+    if reduction == "mean" and denominator == 0:
+        # every target ignored: nan, as in PyTorch, but zero gradients
+        return ag_nll(logp, index, wt, keep, "sum") + float("nan")
+    return ag_nll(logp, index, wt, keep, reduction, denominator)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -239,8 +237,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     cdim = _class_dim(op, input)
     t, all_classes = _index_target(op, input, target, cdim, ignore_index)
     w = _class_weight(op, weight, input.shape[cdim], input.dtype)
-    gain, denominator, _ = _nll(input, t, all_classes, w, ignore_index, cdim)
-    return _negated_reduce(gain, denominator, reduction)
+    terms = _nll_terms(t, all_classes, w, ignore_index, cdim, input.shape[cdim])
+    return _nll(input, terms, reduction)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -277,14 +275,21 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
     t, all_classes = _index_target(op, input, target, cdim, ignore_index,
                                    probabilities_allowed=True)
-    gain, denominator, ignored = _nll(logp, t, all_classes, w, ignore_index, cdim)
-    if label_smoothing > 0:
-        # the uniform part: sum_c w_c logp_c / C, also 0 for ignored targets
-        smooth = (logp if wb is None else logp * wb).sum(dim=cdim)
-        if ignored is not None and ignored.any():
-            smooth = ag.where(ignored, 0.0, smooth)
-        gain = gain * (1.0 - label_smoothing) + smooth * (label_smoothing / num_classes)
-    return _negated_reduce(gain, denominator, reduction)
+    terms = _nll_terms(t, all_classes, w, ignore_index, cdim, num_classes)
+    if label_smoothing == 0:
+        return _nll(logp, terms, reduction)
+    # the uniform part: -sum_c w_c logp_c / C per target, also 0 for ignored targets
+    loss = _nll(logp, terms, "none") * (1.0 - label_smoothing)
+    smooth = (logp if wb is None else logp * wb).sum(dim=cdim)
+    ignored, denominator = terms[4], terms[3]
+    if ignored is not None and ignored.any():
+        smooth = ag.where(ignored, 0.0, smooth)
+    loss = loss - smooth * (label_smoothing / num_classes)
+    if reduction == "mean":
+        if denominator == 0:  # every target ignored: nan, but zero gradients
+            return loss.sum() + float("nan")
+        return loss.sum() / denominator
+    return loss.sum() if reduction == "sum" else loss
 
 
 def _log_clamped(x):

@@ -252,6 +252,49 @@ spec("softmax", _draw_softmax, lambda x, dim: ag.softmax(x, dim),
 spec("log_softmax", _draw_softmax, lambda x, dim: ag.log_softmax(x, dim),
      lambda T, x, dim: T.log_softmax(x, dim))
 
+
+
+def _draw_nll(data):
+    """Log-probabilities (N, C), (C,) or (N, C, d...), class-index targets (some ignored,
+    some drawn at the ignore index when it is a class), optional class weights."""
+    layout = data.draw(st.sampled_from(["unbatched", "batched", "spatial"]), label="layout")
+    c = data.draw(st.integers(1, 4), label="classes")
+    if layout == "unbatched":
+        shape, cdim = (c,), 0
+    else:
+        extra = data.draw(S.shapes(min_dims=1, max_dims=2), label="extra") \
+            if layout == "spatial" else ()
+        shape, cdim = (data.draw(st.integers(1, 3), label="n"), c) + tuple(extra), 1
+    t_shape = shape[:cdim] + shape[cdim + 1:]
+    seed = data.draw(st.integers(0, 2 ** 16), label="seed")
+    rng = np.random.default_rng(seed)
+    target = rng.integers(0, c, size=t_shape)
+    ignore_index = data.draw(st.sampled_from([-100, 0]), label="ignore_index")
+    if ignore_index == -100 and target.size > 1:
+        target.flat[::3] = -100  # some ignored, never all
+    kw = {"target": target, "ignore_index": ignore_index,
+          "reduction": data.draw(st.sampled_from(["none", "mean", "sum"]), label="reduction"),
+          "weight": rng.uniform(0.5, 2.0, c) if data.draw(st.booleans(), label="w") else None}
+    if kw["reduction"] == "mean" and (kw["target"] == ignore_index).all():
+        kw["reduction"] = "sum"  # every target ignored: the mean is nan
+    return [data.draw(S.arrays(shape, -3.0, 0.0), label="x")], kw
+
+
+def _nll_ours(x, target, weight, **kw):
+    from nn import functional as F
+    w = None if weight is None else ag.tensor(weight, dtype=ag.float64)
+    return F.nll_loss(x, ag.tensor(target), w, **kw)
+
+
+def _nll_torch(T, x, target, weight, **kw):
+    w = None if weight is None else T.tensor(weight)
+    # contiguous: torch's backward of a spatial nll_loss fails on other layouts
+    return T.nn.functional.nll_loss(x.contiguous(), T.from_numpy(target), w, **kw)
+
+
+# nll_loss is nn's, but its node (NllLoss) is an autograd_core primitive
+spec("nll_loss", _draw_nll, _nll_ours, _nll_torch)
+
 # --- shape ---
 
 

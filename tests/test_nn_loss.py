@@ -177,6 +177,25 @@ def test_cross_entropy_is_log_softmax_then_nll():
     np.testing.assert_allclose(a.data, -z[np.arange(5), t.data], rtol=1e-12)
 
 
+def test_cross_entropy_records_log_softmax_and_one_nll_node():
+    # as in torch: log_softmax, then nll_loss picking, weighting and reducing in one node
+    x = f64(rng().normal(size=(4, 3)))
+    t = ag.tensor(np.array([0, 2, 1, -100]))
+    for kw in ({}, {"reduction": "sum"}, {"reduction": "none"},
+               {"weight": f64([1.0, 2.0, 0.5], False)}):
+        loss = F.cross_entropy(x, t, **kw)
+        assert loss.grad_fn.name == "NllLossBackward"
+        assert [p.name for p in loss.grad_fn.parents] == ["LogSoftmaxBackward"]
+    # the gradient at a target's class is -w_t (softmax - 1) / sum of the kept weights
+    loss = F.cross_entropy(x, t, weight=f64([1.0, 2.0, 0.5], False))
+    loss.backward()
+    p = np.exp(x.data - np.log(np.exp(x.data).sum(1, keepdims=True)))
+    w_t = np.array([1.0, 0.5, 2.0, 0.0])
+    onehot = np.eye(3)[[0, 2, 1, 0]]
+    expected = w_t[:, None] * (p - onehot) / w_t.sum()
+    np.testing.assert_allclose(x.grad.data, expected, rtol=1e-12, atol=1e-15)
+
+
 def test_cross_entropy_all_targets_ignored_is_nan_for_mean():
     x = f64(rng().normal(size=(3, 4)))
     t = ag.tensor(np.array([-100, -100, -100]))

@@ -2,7 +2,7 @@
 gradgradchecked where the op is twice differentiable."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import autograd_core as ag
@@ -51,24 +51,37 @@ def _graph_node_types(outputs):
     return {type(n) for n in _dependencies(roots)}
 
 
-@given(data=st.data())
-@settings(max_examples=1, derandomize=True)
-def test_every_primitive_is_reached_by_the_specs(data):
+def _types_reached(spec):
+    """The node types of a few of spec's graphs and of their first derivatives (create_graph).
+    Each draw is its own example: one example drawing for every Spec at once outgrows
+    hypothesis's buffer as Specs are added."""
+    seen = set()
+
+    @given(data=st.data())
+    @settings(max_examples=6, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    def run(data):
+        arrays, kw = spec.draw(data)
+        xs = make_inputs(spec, arrays)
+        out = spec.ours(*xs, **kw)
+        outs = list(out) if isinstance(out, tuple) else [out]
+        seen.update(_graph_node_types(outs))
+        outs = [o for o in outs if o.requires_grad]
+        grads = ag.grad(outs, [x for x in xs if x.requires_grad],
+                        [ag.ones_like(o).requires_grad_() for o in outs], create_graph=True,
+                        allow_unused=True)
+        seen.update(_graph_node_types(grads))
+
+    run()
+    return seen
+
+
+def test_every_primitive_is_reached_by_the_specs():
     """Each Primitive's forward and backward run under the property tests: the specs' graphs,
     and the graphs of their first derivatives (create_graph), contain every primitive."""
     seen = set()
-    for spec in SPECS:
-        for _ in range(6):  # a few draws, so every branch (e.g. advanced indexing) shows up
-            arrays, kw = spec.draw(data)
-            xs = make_inputs(spec, arrays)
-            out = spec.ours(*xs, **kw)
-            outs = list(out) if isinstance(out, tuple) else [out]
-            seen |= _graph_node_types(outs)
-            outs = [o for o in outs if o.requires_grad]
-            grads = ag.grad(outs, [x for x in xs if x.requires_grad],
-                            [ag.ones_like(o).requires_grad_() for o in outs], create_graph=True,
-                            allow_unused=True)
-            seen |= _graph_node_types(grads)
+    for spec in SPECS:  # a few draws each, so every branch (e.g. advanced indexing) shows up
+        seen |= _types_reached(spec)
     from autograd_core.ops.elementwise import Cast
     exempt = {Cast}  # float64 -> float32 cannot be gradchecked; tests/test_engine.py has it
     ops = {c for c in _subclasses(Primitive) if "forward" in vars(c)}  # not bases, not ctx

@@ -70,6 +70,7 @@ DERIVATIVES = {
     "LogSumExp": "d/dx = softmax(x)",
     "Softmax": "dL/dx = y·(G - Σ G·y)",
     "LogSoftmax": "dL/dx = G - softmax(x)·Σ G",
+    "NllLoss": "dL/dx = -w_t·G (÷ Σw for the mean) at each target's class, else 0",
     "Reshape": "dL/dx = G reshaped back",
     "Permute": "dL/dx = G permuted back",
     "Expand": "dL/dx = G summed over the expanded dims",

@@ -8,7 +8,7 @@ import numpy as np
 from ..function import Primitive, export
 from ._common import Tensor, _wrap, as_tensor, floating, norm_dim, norm_dims
 from .elementwise import exp_nonpositive, maximum, minimum, sqrt
-from .shape import reshape
+from .shape import IndexAdd, reshape
 
 MinMax = namedtuple("MinMax", ["values", "indices"])
 
@@ -217,6 +217,63 @@ class LogSoftmax(Primitive):
     def backward(self, gy):
         F = self.F
         return gy - F.exp_nonpositive(self.y) * F.sum(gy, self.dim, keepdim=True)
+
+
+class NllLoss(Primitive):
+    """The negative log-likelihood of log-probabilities x picked at one index per target:
+    l_i = -w_i x[index_i] (0 where the target is ignored), then summed ('sum'), summed and
+    divided by den ('mean') or kept ('none');  dx = -w_i / den (times gy) at each index_i,
+    zero elsewhere.
+
+    One node for what picking, weighting, summing and dividing would record as four; as
+    torch's nll_loss, it is a primitive of its own, and log_softmax stays another.
+    """
+
+    __slots__ = ("index", "w", "keep", "reduction", "den")
+    save_inputs = False
+
+    def __init__(self, index, w, keep, reduction, den):
+        self.index, self.w, self.keep = index, w, keep
+        self.reduction, self.den = reduction, den
+
+    def forward(self, x):
+        picked = x[self.index]
+        if self.keep is not None:  # an ignored target may pick -inf: keep it out
+            picked = np.where(self.keep, picked, 0)
+        if self.w is not None:
+            picked = picked * self.w
+        if self.reduction == "none":
+            return -picked
+        total = np.add.reduce(picked, axis=None)
+        return np.asarray(-total if self.reduction == "sum" else total / -self.den)
+
+    def _weights(self, dtype):
+        """w_i per target, 0 where ignored, or None when every one is 1."""
+        if self.w is None and self.keep is None:
+            return None
+        c = np.ones(self.keep.shape, dtype) if self.w is None else self.w.astype(dtype)
+        return c if self.keep is None else np.where(self.keep, c, 0)
+
+    def backward(self, gy):
+        F = self.F
+        shape = self.in_shapes[0]
+        c = self._weights(gy.dtype)
+        g = gy / -self.den if self.reduction == "mean" else -gy
+        if self.reduction == "none":
+            if c is not None:
+                g = g * F.const(c, gy.dtype)
+            return F.apply(IndexAdd, g, index=self.index, advanced=True, shape=shape)
+        m = np.zeros(shape, gy.dtype)  # w_i at each target's own place (no two share one)
+        m[self.index] = 1 if c is None else c
+        return F.const(m, gy.dtype) * g
+
+
+def nll(input, index, weight=None, keep=None, reduction="mean", denominator=1.0):
+    """The NllLoss node on log-probabilities `input` (checked by the caller: nn's losses):
+    `index` picks one entry per target, `weight` (per target) scales it, `keep` (bool per
+    target) masks ignored ones, and 'mean' divides the sum by `denominator`."""
+    return NllLoss.apply(input, index=index, w=weight, keep=keep, reduction=reduction,
+                         den=denominator)
 
 
 # --- public functions ---
