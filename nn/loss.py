@@ -196,8 +196,7 @@ def _index_target(op, input, target, cdim, ignore_index, probabilities_allowed=F
 def _nll_terms(t, all_classes, w, ignore_index, cdim, num_classes):
     """What an NllLoss node needs for class-index targets t: the index of each target's
     entry (class dim cdim), the per-target weights w[t] (None: all 1), the kept mask (None:
-    nothing ignored) and the 'mean' denominator, the sum of w[t] over the targets kept;
-    also the ignored mask (None when no target can be ignored)."""
+    nothing ignored) and the 'mean' denominator, the sum of w[t] over the targets kept."""
     if all_classes and not 0 <= ignore_index < num_classes:
         ignored, any_ignored = None, False  # every target is a class, none the ignored one
     else:
@@ -216,12 +215,12 @@ def _nll_terms(t, all_classes, w, ignore_index, cdim, num_classes):
         denominator = float((wt * keep).sum() if any_ignored else wt.sum())
     else:
         denominator = float(t.size - (int(ignored.sum()) if any_ignored else 0))
-    return index, wt, keep, denominator, ignored
+    return index, wt, keep, denominator
 
 
 def _nll(logp, terms, reduction):
     """-w[t] logp[.., t, ..] per target (0 where ignored), reduced: one NllLoss node."""
-    index, wt, keep, denominator, _ = terms
+    index, wt, keep, denominator = terms
     if reduction == "mean" and denominator == 0:
         # every target ignored: nan, as in PyTorch, but zero gradients
         return ag_nll(logp, index, wt, keep, "sum") + float("nan")
@@ -281,9 +280,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     # the uniform part: -sum_c w_c logp_c / C per target, also 0 for ignored targets
     loss = _nll(logp, terms, "none") * (1.0 - label_smoothing)
     smooth = (logp if wb is None else logp * wb).sum(dim=cdim)
-    ignored, denominator = terms[4], terms[3]
-    if ignored is not None and ignored.any():
-        smooth = ag.where(ignored, 0.0, smooth)
+    keep, denominator = terms[2:]
+    if keep is not None:
+        smooth = ag.where(keep, smooth, 0.0)
     loss = loss - smooth * (label_smoothing / num_classes)
     if reduction == "mean":
         if denominator == 0:  # every target ignored: nan, but zero gradients
