@@ -460,6 +460,8 @@ class SliceGrad:
     def __add__(self, other):
         if type(other) is ZeroGrad:
             return self
+        if type(other) is GradBuffer:
+            return other + self  # a buffer of ours: the slice goes into it in place
         if type(other) is _ndarray and other.shape == self.shape \
                 and other.dtype == self.value.dtype:
             # a copy of the other gradient takes this one in place: no zero-filled buffer
@@ -471,7 +473,9 @@ class SliceGrad:
 
 
 class GradBuffer:
-    """A gradient array that only the engine holds, so more gradient is added in place."""
+    """A gradient array that only the engine holds, so more gradient is added in place: a
+    sum the engine made, or a new array a first-order backward formula hands back wrapped
+    (sigmoid's, tanh's) because nothing else refers to it."""
 
     __slots__ = ("array", "shape")
     __array_ufunc__ = None

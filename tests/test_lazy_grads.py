@@ -83,6 +83,27 @@ def test_product_gradient_meets_slice_and_zero_gradients():
     _run(fn, 2, [(4, 4), (4, 4)])
 
 
+@pytest.mark.parametrize("order", ["slice_first", "buffer_first"])
+def test_an_owned_gradient_buffer_meets_slices_arrays_and_leaves(order):
+    """sigmoid and tanh hand back a buffer only the engine holds (a GradBuffer), which
+    later gradients are added into in place: an LSTM's gates (a slice through tanh, the
+    whole through sigmoid) and cell state. Either arrival order, plus a plain array and a
+    leaf used twice, must sum to torch's gradient, and the buffer must not leak into
+    anything the user sees."""
+
+    def fn(lib, x, w):
+        if order == "slice_first":  # the slice's consumer is newer: its gradient arrives first
+            s = lib.sigmoid(x)
+            t = lib.tanh(x[:, 1:3])
+        else:
+            t = lib.tanh(x[:, 1:3])
+            s = lib.sigmoid(x)
+        c = lib.tanh(w) * 2 + w * x[:, :1]  # w: a tanh buffer, then a plain array
+        return (s * s).sum() + (t ** 3).sum() + (c * c).sum() + lib.sigmoid(w).sum()
+
+    _run(fn, 2, [(3, 4), (3, 4)])
+
+
 @pytest.mark.parametrize("pick", [
     lambda s: s[:, -1],          # the last step of a batch-first stack (dim 1)
     lambda s: s[:, 0, 1:],       # one input, then a slice of it
