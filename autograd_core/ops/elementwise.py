@@ -335,6 +335,27 @@ class Clamp(Elementwise):
         return gy * self.F.const(inside, gy.dtype)
 
 
+_UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+_SELECT_MIN = 2048  # elements: below this, np.where's one call costs less
+
+
+def _select(cond, a, b):
+    """np.where(cond, a, b). For large a and b of one dtype, without a branch per element:
+    numpy's where loop branches on each mask element and mispredicts on a mask with no
+    pattern (a ReLU's, a max pooling's), which makes it ~7x slower than an elementwise op.
+    Here the bits of b, with a's where cond holds, as b ^ ((a ^ b) & -cond): exactly
+    where's result, NaN payloads and signed zeros included."""
+    u = _UINT.get(a.dtype.itemsize)
+    if u is None or a.dtype != b.dtype or max(a.size, b.size) < _SELECT_MIN:
+        return np.where(cond, a, b)
+    bb = b.view(u)
+    d = np.bitwise_xor(a.view(u), bb)
+    d = np.bitwise_and(d, np.negative(cond.view(np.uint8), dtype=u),
+                       out=d if cond.shape == d.shape else None)
+    d ^= bb
+    return d.view(a.dtype)
+
+
 class Where(Primitive):
     """y = a where cond else b;  dy/da = cond, dy/db = not cond (cond is a constant)."""
 
@@ -345,7 +366,7 @@ class Where(Primitive):
         self.cond = cond
 
     def forward(self, a, b):
-        y = np.where(self.cond, a, b)
+        y = _select(self.cond, a, b)
         if self.cond.shape != y.shape:  # backward needs the mask at the output's shape
             self.cond = np.broadcast_to(self.cond, y.shape)
         return y
