@@ -124,8 +124,9 @@ class Addmm(Primitive):
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape (as
     torch.addmm)."""
-    if type(input) is Tensor and type(mat1) is Tensor and type(mat2) is Tensor \
-            and beta == 1 and alpha == 1:  # a Linear's or a recurrent step's: few checks
+    # a Linear's (its bias a Parameter, hence isinstance) or a recurrent step's: few checks
+    if isinstance(input, Tensor) and isinstance(mat1, Tensor) and isinstance(mat2, Tensor) \
+            and beta == 1 and alpha == 1:
         sa, sb, sc = mat1.data.shape, mat2.data.shape, input.data.shape
         if (len(sa) == 2 and len(sb) == 2 and sa[1] == sb[0] and sc[-1:] == sb[1:]
                 and (len(sc) == 1 or sc[0] == sa[0] and len(sc) == 2)
