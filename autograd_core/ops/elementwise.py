@@ -378,9 +378,18 @@ class Where(Primitive):
 
     def backward(self, gy):
         pa, pb = self.parents
+        cond = self.cond
+        if type(gy) is np.ndarray and gy.ndim:  # a first-order pass: each mask as 0/1 of
+            ga = gb = None  # gy's dtype, times gy in place (cheaper than gy times bools)
+            if pa is not None:
+                ga = np.multiply(cond, gy, out=np.empty(gy.shape, gy.dtype))
+            if pb is not None:
+                gb = np.logical_not(cond, out=np.empty(gy.shape, gy.dtype))
+                gb *= gy
+            return ga, gb
         F = self.F
-        return (gy * F.const(self.cond, gy.dtype) if pa is not None else None,
-                gy * F.const(~self.cond, gy.dtype) if pb is not None else None)
+        return (gy * F.const(cond, gy.dtype) if pa is not None else None,
+                gy * F.const(~cond, gy.dtype) if pb is not None else None)
 
 
 class Maximum(Elementwise):
