@@ -30,6 +30,11 @@ CONVS = [
                                            stride=(1, 3), padding=(2, 0), dilation=2)),
     ("ConvTranspose2d", (1, 2, 3, 3), dict(in_channels=2, out_channels=1, kernel_size=2,
                                            stride=2, bias=False)),
+    # long reductions (N * out pixels >= 16 x C_in * k): the weight gradient is computed
+    # transposed (linalg._left_grad), plain and grouped (a batched product)
+    ("Conv2d", (4, 2, 12, 12), dict(in_channels=2, out_channels=3, kernel_size=3)),
+    ("Conv2d", (4, 4, 12, 12), dict(in_channels=4, out_channels=2, kernel_size=3, groups=2)),
+    ("Conv1d", (8, 2, 40), dict(in_channels=2, out_channels=4, kernel_size=3)),
 ]
 
 
@@ -41,6 +46,21 @@ def test_conv_layers_match_torch(torch, name, shape, kwargs):
         assert a.shape == tuple(b.shape), k
     assert repr(ours) == repr(theirs)
     _pair(torch, ours, theirs, RNG.standard_normal(shape))
+
+
+def test_a_small_gradient_from_a_long_reduction_is_computed_transposed():
+    """_left_grad's fast form: g @ b^T as (b @ g^T)^T (a transposed view) when the result
+    is small and the reduction long; the plain product otherwise. Same values either way."""
+    from autograd_core.function import NUMPY_OPS
+    from autograd_core.ops.linalg import _left_grad
+
+    g, b = RNG.standard_normal((1, 3, 400)), RNG.standard_normal((1, 18, 400))
+    fast = _left_grad(NUMPY_OPS, g, b)
+    assert not fast.flags.c_contiguous  # the transposed form ran
+    np.testing.assert_allclose(fast, g @ b.swapaxes(-1, -2), rtol=1e-12)
+    short = RNG.standard_normal((3, 40))  # reduction too short for it: the plain product
+    plain = _left_grad(NUMPY_OPS, short, RNG.standard_normal((18, 40)))
+    assert plain.flags.c_contiguous
 
 
 POOLS = [

@@ -32,7 +32,7 @@ class MatMul(Primitive):
             g = F.unsqueeze(g, -1)
         ga = gb = None
         if need_a:
-            ga = F.matmul(g, F.mT(b2))
+            ga = _left_grad(F, g, b2)
             if a.ndim == 1:
                 ga = F.squeeze(ga, -2)
         if need_b:
@@ -40,6 +40,20 @@ class MatMul(Primitive):
             if b.ndim == 1:
                 gb = F.squeeze(gb, -1)
         return ga, gb
+
+
+def _left_grad(F, g, b):
+    """The gradient of a @ b for a: g @ b^T. When that is a small matrix from a long
+    reduction (a convolution's weight gradient: (C_out, N*OH*OW) times (N*OH*OW, C_in*k*k))
+    and both factors are contiguous, computed as (b @ g^T)^T: the same sums (up to the
+    BLAS's order of adding), which OpenBLAS runs 30-40% faster with the longer side of the
+    result first (measured on LeNet's two layers). The result is a transposed view,
+    harmless for an array this small."""
+    if type(g) is np.ndarray and g.ndim >= 2 and b.ndim >= 2:
+        m, n, k = g.shape[-2], b.shape[-2], g.shape[-1]
+        if m < n and k >= 16 * n and g.flags.c_contiguous and b.flags.c_contiguous:
+            return np.matmul(b, g.swapaxes(-1, -2)).swapaxes(-1, -2)
+    return F.matmul(g, F.mT(b))
 
 
 def _right_grad(F, a, g, b_data):
