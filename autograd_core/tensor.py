@@ -88,6 +88,7 @@ class Tensor:
     _base = None
     _hooks = None
     _retains_grad = False
+    _transposes = None  # see contiguous()
     __array_ufunc__ = None  # ndarray (op) Tensor defers to our reflected operators
     __array_priority__ = 1000
 
@@ -259,7 +260,23 @@ class Tensor:
         return self
 
     def contiguous(self):
-        return self
+        """self if its data is C-contiguous, else a C-contiguous copy (a Clone node, as
+        torch's contiguous() records CloneBackward).
+
+        A copy of a transposed matrix (the F-contiguous view W.t()) also remembers the matrix
+        it came from: the backward of x @ W.t().contiguous() then multiplies by W itself,
+        contiguous, rather than by a transposed view of the copy, which BLAS runs slower
+        (a recurrent layer multiplies by its hidden weight every step: it copies W_hh^T
+        once so that every step's product reads contiguous memory both ways)."""
+        d = self.data
+        if d.flags.c_contiguous:
+            return self
+        out = _ops.clone(self)
+        if d.ndim == 2 and d.flags.f_contiguous:
+            if self._vc is None:
+                self._vc = [0, 0]
+            out._transposes = (d.T, self._vc, self._vc[0])  # valid while that version holds
+        return out
 
     # --- graph ---
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):

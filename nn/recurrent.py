@@ -355,7 +355,9 @@ class RNNBase(Module):
         else:
             xw = F.linear(x.reshape(-1, x.shape[-1]), w_ih, b_ih)
         xw = xw.reshape(x.shape[0], x.shape[1], xw.shape[-1])
-        w_hh_t = w_hh.t()
+        # W_hh^T copied once, contiguous: every step's h W_hh^T and its backward g W_hh
+        # then read contiguous memory (a transposed view makes BLAS ~30% slower here)
+        w_hh_t = w_hh.t().contiguous() if steps > 1 else w_hh.t()
         if h is None and steps == 1:
             # a zero state skips h W_hh^T, but W_hh must still get its (zero) gradient
             h = ag.zeros(x.shape[1 - tdim], self.hidden_size, dtype=x.dtype)

@@ -172,3 +172,56 @@ def test_create_graph_through_lazy_paths_gives_second_derivatives():
     (g.sum()).backward()
     tg.sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-10)
+
+
+def test_contiguous_copies_only_what_is_not_contiguous():
+    a = ag.randn(3, 4, dtype=ag.float64, requires_grad=True)
+    assert a.contiguous() is a
+    t = a.t()
+    c = t.contiguous()
+    assert c is not t and c.data.flags.c_contiguous and not t.data.flags.c_contiguous
+    np.testing.assert_array_equal(c.numpy(), t.numpy())
+    assert c.grad_fn.name == "CloneBackward"
+    (c * ag.from_numpy(np.arange(12.0).reshape(4, 3))).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), np.arange(12.0).reshape(4, 3).T)
+
+
+@pytest.mark.parametrize("op", ["addmm", "matmul"])
+@pytest.mark.parametrize("steps", [1, 4])
+def test_products_with_a_contiguous_copy_of_a_transposed_weight_match_torch(op, steps):
+    """h @ W.t().contiguous(), a recurrent layer's form: the backward multiplies by W itself
+    (the copy remembers it); every gradient equals torch's, W's comes out contiguous."""
+
+    def fn(lib, x, w, b):
+        wt = w.t().contiguous()
+        h, total = x, 0
+        for _ in range(steps):
+            h = lib.tanh(lib.addmm(b, h, wt) if op == "addmm" else h @ wt + b)
+            total = total + (h * h).sum()
+        return total
+
+    _run(fn, 3, [(2, 5), (5, 5), (5,)])
+    w = ag.from_numpy(np.random.default_rng(3).standard_normal((5, 5))).requires_grad_()
+    fn(ag, ag.ones(2, 5, dtype=ag.float64), w, ag.zeros(5, dtype=ag.float64)).backward()
+    assert w.grad.data.flags.c_contiguous
+
+
+def test_a_weight_changed_in_place_after_its_transposed_copy_uses_the_copy_like_torch():
+    """The copy's remembered source is used only while the weight is unchanged: after an
+    in-place change between forward and backward, the backward multiplies by the copy's
+    values (what forward used), as torch's saved copy does."""
+    rng = np.random.default_rng(4)
+    x_np, w_np = rng.standard_normal((2, 3)), rng.standard_normal((3, 3))
+
+    def run(lib, make):
+        x, w = make(x_np), make(w_np)
+        y = lib.addmm(make(np.zeros(3)), x, w.t().contiguous())
+        with lib.no_grad():
+            w.mul_(2.0)
+        y.sum().backward()
+        return x.grad.numpy()
+
+    ours = run(ag, lambda a: ag.from_numpy(a.copy()).requires_grad_())
+    theirs = run(torch, lambda a: torch.tensor(a, requires_grad=True))
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12)
+    np.testing.assert_allclose(ours, np.ones((2, 3)) @ w_np, rtol=1e-12)  # old W, not 2 W

@@ -32,11 +32,12 @@ class MatMul(Primitive):
             g = F.unsqueeze(g, -1)
         ga = gb = None
         if need_a:
-            ga = _left_grad(F, g, b2)
+            b_t = _transposed_source(self.inputs[1]) if type(g) is np.ndarray else None
+            ga = np.matmul(g, b_t) if b_t is not None else _left_grad(F, g, b2)
             if a.ndim == 1:
                 ga = F.squeeze(ga, -2)
         if need_b:
-            gb = _right_grad(F, a2, g, self.inputs[1].data)
+            gb = _right_grad(F, a2, g, self.inputs[1])
             if b.ndim == 1:
                 gb = F.squeeze(gb, -1)
         return ga, gb
@@ -56,12 +57,22 @@ def _left_grad(F, g, b):
     return F.matmul(g, F.mT(b))
 
 
-def _right_grad(F, a, g, b_data):
-    """The gradient of a @ b for b (of data b_data): a^T @ g. In a first-order pass with
-    matrices, a ProductGrad (summed lazily over b's uses: an RNN's weight, every step);
-    when b is a transposed view (x @ W.T in a Linear layer), computed in W's layout, so
-    that W's gradient comes out contiguous (the same product)."""
-    transposed = b_data.ndim == 2 and _transposed(b_data)
+def _transposed_source(t):
+    """The C-contiguous matrix that t, a contiguous copy of its transpose (see
+    Tensor.contiguous), was made from, if it is unchanged since; else None."""
+    source = t._transposes
+    if source is not None and source[1][0] == source[2]:
+        return source[0]
+    return None
+
+
+def _right_grad(F, a, g, b):
+    """The gradient of a @ b for b: a^T @ g. In a first-order pass with matrices, a
+    ProductGrad (summed lazily over b's uses: an RNN's weight, every step); when b is a
+    transposed view (x @ W.T in a Linear layer) or a contiguous copy of one, computed in
+    W's layout, so that W's gradient comes out contiguous (the same product)."""
+    b_data = b.data
+    transposed = b_data.ndim == 2 and (_transposed(b_data) or b._transposes is not None)
     if type(g) is np.ndarray and a.ndim == 2 and b_data.ndim == 2:
         return ProductGrad(a, g, transposed)
     if transposed:
@@ -128,9 +139,10 @@ class Addmm(Primitive):
             gc = gy if self.beta == 1 else gy * self.beta
         g = gy if self.alpha == 1 else gy * self.alpha
         if pa is not None:
-            ga = F.matmul(g, F.mT(b))
+            b_t = _transposed_source(self.inputs[2]) if type(g) is np.ndarray else None
+            ga = np.matmul(g, b_t) if b_t is not None else F.matmul(g, F.mT(b))
         if pb is not None:
-            gb = _right_grad(F, a, g, self.inputs[2].data)
+            gb = _right_grad(F, a, g, self.inputs[2])
         return gc, ga, gb
 
 
