@@ -462,10 +462,87 @@ class SliceGrad:
             return self
         if type(other) is GradBuffer:
             return other + self  # a buffer of ours: the slice goes into it in place
+        if type(other) is SliceGrad and other.shape == self.shape \
+                and other.value.dtype == self.value.dtype:
+            mine, theirs = _position(self), _position(other)
+            if mine is not None and theirs is not None and mine[0] == theirs[0]:
+                return StepsGrad(mine[0], self.shape, self.value.dtype) \
+                    .put(mine[1], self.value).put(theirs[1], other.value)
         if type(other) is _ndarray and other.shape == self.shape \
                 and other.dtype == self.value.dtype:
             # a copy of the other gradient takes this one in place: no zero-filled buffer
             # and no second full-size sum
+            return GradBuffer(other.copy()) + self
+        return GradBuffer(self.dense()) + other
+
+    __radd__ = __add__
+
+
+def _position(g):
+    """(axis, position) when the SliceGrad g picks one position along one axis and all of
+    every other (x[:, t], x[t]), else None."""
+    index, shape = g.index, g.shape
+    if type(index) is not tuple:
+        index = (index,)
+    if len(index) > len(shape):
+        return None
+    found = None
+    for axis, i in enumerate(index):
+        if type(i) is int:
+            if found is not None:
+                return None
+            found = (axis, i % shape[axis] if -shape[axis] <= i < shape[axis] else None)
+        elif i != _ALL:
+            return None
+    if found is None or found[1] is None:
+        return None
+    return found
+
+
+_ALL = slice(None)
+
+
+class StepsGrad:
+    """The gradients of several picks x[..., t, ...] of one tensor along one axis (an RNN's
+    input projection, used one time step at a time), kept apart until the tensor's own
+    backward needs them. Then they are written into one new array, which needs no zero
+    fill when every position got one: T copies, instead of T adds into a zero-filled
+    buffer (what a sum of SliceGrads costs). Two picks of one position are summed."""
+
+    __slots__ = ("axis", "shape", "dtype", "pieces")
+    __array_ufunc__ = None
+
+    def __init__(self, axis, shape, dtype):
+        self.axis, self.shape, self.dtype = axis, shape, dtype
+        self.pieces = {}
+
+    def put(self, position, value):
+        prev = self.pieces.get(position)
+        self.pieces[position] = value if prev is None else prev + value
+        return self
+
+    def _places(self):
+        lead = (_ALL,) * self.axis
+        return ((lead + (position,), value) for position, value in self.pieces.items())
+
+    def dense(self):
+        full = len(self.pieces) == self.shape[self.axis]
+        out = (np.empty if full else np.zeros)(self.shape, self.dtype)
+        for place, value in self._places():
+            out[place] = value
+        return out
+
+    def __add__(self, other):
+        kind = type(other)
+        if kind is ZeroGrad:
+            return self
+        if kind is SliceGrad and other.shape == self.shape and other.value.dtype == self.dtype:
+            position = _position(other)
+            if position is not None and position[0] == self.axis:
+                return self.put(position[1], other.value)
+        if kind is GradBuffer:
+            return other + self
+        if kind is _ndarray:
             return GradBuffer(other.copy()) + self
         return GradBuffer(self.dense()) + other
 
@@ -498,6 +575,9 @@ class GradBuffer:
             self.array += other.array
         elif kind is ProductGrad:
             self.array += other.dense()
+        elif kind is StepsGrad:
+            for place, value in other._places():
+                self.array[place] += value
         elif kind is ZeroGrad:
             pass
         else:
@@ -583,7 +663,7 @@ class ZeroGrad:
     __radd__ = __add__
 
 
-LAZY_GRADS = (SliceGrad, GradBuffer, ProductGrad, ZeroGrad)
+LAZY_GRADS = (SliceGrad, GradBuffer, ProductGrad, ZeroGrad, StepsGrad)
 
 
 def _summed(prev, g):

@@ -225,3 +225,34 @@ def test_a_weight_changed_in_place_after_its_transposed_copy_uses_the_copy_like_
     theirs = run(torch, lambda a: torch.tensor(a, requires_grad=True))
     np.testing.assert_allclose(ours, theirs, rtol=1e-12)
     np.testing.assert_allclose(ours, np.ones((2, 3)) @ w_np, rtol=1e-12)  # old W, not 2 W
+
+
+@pytest.mark.parametrize("positions", [
+    [3, 2, 1, 0],      # every position, as an RNN's steps: written out without a zero fill
+    [2, 0],            # some: the others stay zero
+    [1, -3, 2, 0, 3],  # every position, one of them twice (-3 is 1): summed
+    [-1],              # one pick alone: a plain slice gradient
+])
+@pytest.mark.parametrize("axis", [0, 1])
+@pytest.mark.parametrize("also", ["nothing", "dense", "product", "stack"])
+def test_picks_along_one_axis_sum_to_torchs_gradient(positions, axis, also):
+    """x[t] or x[:, t] for several t (a sequence's steps): their gradients are kept apart
+    and written out once (autograd_core.function.StepsGrad); with a dense use of x, a use in
+    a product or a stack of the picks as well, every mix must equal torch's gradient."""
+
+    def fn(lib, x, w):
+        total = 0
+        picks = []
+        for i, t in enumerate(positions):
+            p = x[:, t] if axis else x[t]
+            picks.append(p)
+            total = total + (lib.tanh(p) * w * (i + 1)).sum()
+        if also == "dense":
+            total = total + (x * x).sum()
+        elif also == "product":
+            total = total + (x.reshape(16, 3) @ w.t()).sum()
+        elif also == "stack":
+            total = total + (lib.stack(picks, dim=1)[:, -1] ** 2).sum()
+        return total
+
+    _run(fn, 2, [(4, 4, 3), (4, 3)])
