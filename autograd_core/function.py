@@ -464,8 +464,9 @@ class SliceGrad:
             return other + self  # a buffer of ours: the slice goes into it in place
         if type(other) is SliceGrad and other.shape == self.shape \
                 and other.value.dtype == self.value.dtype:
-            mine, theirs = _position(self), _position(other)
-            if mine is not None and theirs is not None and mine[0] == theirs[0]:
+            mine = _position(self)
+            theirs = _position(other) if mine is not None else None
+            if theirs is not None and mine[0] == theirs[0]:
                 return StepsGrad(mine[0], self.shape, self.value.dtype) \
                     .put(mine[1], self.value).put(theirs[1], other.value)
         if type(other) is _ndarray and other.shape == self.shape \

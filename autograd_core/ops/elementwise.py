@@ -458,6 +458,8 @@ class Clone(Elementwise):
 # The public functions call these bound methods: fetching a classmethod from its class
 # on every call costs about 2% of a small elementwise op.
 _ABS = Abs.apply1
+_ADDCMUL = Addcmul.apply3
+_new_node = object.__new__
 _ADD = Add.apply2
 _CLONE = Clone.apply1
 _DIV = Div.apply2
@@ -508,7 +510,9 @@ def addcmul(input, tensor1, tensor2, *, value=1):
             and (value == 1 and type(value) is int) and input.data.dtype.kind == "f"
             and input.data.dtype is tensor1.data.dtype is tensor2.data.dtype
             and input.data.shape == tensor1.data.shape == tensor2.data.shape):
-        return Addcmul.apply(input, tensor1, tensor2, value=1)  # the common case
+        node = _new_node(Addcmul)  # the common case (an LSTM's cell update)
+        node.value = 1
+        return _ADDCMUL(input, tensor1, tensor2, node)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"addcmul: value must be a number, got {type(value).__name__}")
     a, b = binary(tensor1, tensor2, "addcmul")
