@@ -7,7 +7,7 @@ import numpy as np
 
 from . import grad_mode
 from ._fpe import quiet, unquiet
-from .function import LAZY_GRADS, SliceGrad
+from .function import LAZY_TYPES, SliceGrad
 from .ops.elementwise import cast
 from .ops.shape import _sum_to
 from .ops.shape import sum_to as sum_to_tensor
@@ -129,7 +129,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
         node = heappop(heap)[1] if heap else None
         while node is not None:
             gy = pending.pop(node)
-            if type(gy) in LAZY_GRADS and not (type(gy) is SliceGrad
+            if type(gy) in LAZY_TYPES and not (type(gy) is SliceGrad
                                                and node.takes_slice_grads
                                                and node._extra is None and capture is None):
                 gy = gy.dense()
@@ -151,7 +151,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, capture=None
             gc.enable()
     if arrays:
         for leaf, g in leaves.items():
-            if type(g) in LAZY_GRADS:
+            if type(g) in LAZY_TYPES:
                 leaves[leaf] = g.dense()
         if wrap_leaves:
             leaves = {leaf: _wrap(g) for leaf, g in leaves.items()}

@@ -8,6 +8,7 @@ import pytest
 
 import autograd_core as ag
 from autograd_core import function
+from autograd_core.ops import elementwise
 
 torch = pytest.importorskip("torch")
 
@@ -83,13 +84,17 @@ def test_product_gradient_meets_slice_and_zero_gradients():
     _run(fn, 2, [(4, 4), (4, 4)])
 
 
+@pytest.mark.parametrize("in_place_min", [0, None])  # the in-place path forced, or as sized
 @pytest.mark.parametrize("order", ["slice_first", "buffer_first"])
-def test_an_owned_gradient_buffer_meets_slices_arrays_and_leaves(order):
+def test_an_owned_gradient_buffer_meets_slices_arrays_and_leaves(order, in_place_min,
+                                                                  monkeypatch):
     """sigmoid and tanh hand back a buffer only the engine holds (a GradBuffer), which
     later gradients are added into in place: an LSTM's gates (a slice through tanh, the
     whole through sigmoid) and cell state. Either arrival order, plus a plain array and a
     leaf used twice, must sum to torch's gradient, and the buffer must not leak into
-    anything the user sees."""
+    anything the user sees. (Small arrays take the plain formulas unless forced.)"""
+    if in_place_min is not None:
+        monkeypatch.setattr(elementwise, "_IN_PLACE_MIN", in_place_min)
 
     def fn(lib, x, w):
         if order == "slice_first":  # the slice's consumer is newer: its gradient arrives first
@@ -256,3 +261,27 @@ def test_picks_along_one_axis_sum_to_torchs_gradient(positions, axis, also):
         return total
 
     _run(fn, 2, [(4, 4, 3), (4, 3)])
+
+
+@pytest.mark.parametrize("in_place_min", [0, None])
+def test_in_place_backward_formulas_match_torch(in_place_min, monkeypatch):
+    """relu, where, sigmoid and tanh fill one new array in place for large gradients (the
+    plain formulas below _IN_PLACE_MIN): both paths give torch's first derivatives, and
+    second derivatives (create_graph runs on Tensors) are unchanged."""
+    if in_place_min is not None:
+        monkeypatch.setattr(elementwise, "_IN_PLACE_MIN", in_place_min)
+
+    def fn(lib, x, y):
+        r = lib.relu(x) * y
+        w = lib.where(x > 0.3, lib.sigmoid(r), lib.tanh(y))
+        return (w * w).sum() + (lib.tanh(r) * lib.sigmoid(y)).sum()
+
+    _run(fn, 2, [(5, 7), (5, 7)])
+    x = ag.from_numpy(np.random.default_rng(9).standard_normal((5, 7))).requires_grad_()
+    (g,) = ag.grad(fn(ag, x, x * 2).sum(), x, create_graph=True)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    (tg,) = torch.autograd.grad(fn(torch, tx, tx * 2).sum(), tx, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), tg.detach().numpy(), rtol=1e-10)
+    (gg,) = ag.grad(g.sum(), x)
+    (tgg,) = torch.autograd.grad(tg.sum(), tx)
+    np.testing.assert_allclose(gg.numpy(), tgg.numpy(), rtol=1e-9, atol=1e-12)

@@ -11,6 +11,9 @@ from ._common import Tensor, _wrap, as_tensor, binary, floating, shape_str
 
 exp_nonpositive = NUMPY_OPS.exp_nonpositive  # exp(z <= 0) that never underflows
 _ONE = {np.dtype(t): np.array(1.0, dtype=t) for t in (np.float32, np.float64)}
+# elements: from here a backward formula fills one new array in place (fewer allocations
+# and passes); below, the plain expression costs less (fewer calls, no wrapper)
+_IN_PLACE_MIN = 4096
 
 
 class Elementwise(Primitive):
@@ -234,12 +237,12 @@ class Tanh(Elementwise):
 
     def backward(self, gy):
         y = self.y
-        if type(y) is np.ndarray and y.ndim:  # a first-order pass: one new array, in place
+        if type(y) is np.ndarray and y.size >= _IN_PLACE_MIN:  # a first-order pass
             d = np.multiply(y, y)
             np.subtract(_ONE.get(d.dtype, 1), d, out=d)
             d *= gy
             return GradBuffer(d)  # ours alone: more gradient for x is added into it
-        return gy * (1 - y * y)
+        return gy - gy * y * y
 
 
 class Erf(Elementwise):
@@ -281,12 +284,13 @@ class Sigmoid(Elementwise):
 
     def backward(self, gy):
         y = self.y
-        if type(y) is np.ndarray and y.ndim:  # a first-order pass: one new array, in place
+        if type(y) is np.ndarray and y.size >= _IN_PLACE_MIN:  # a first-order pass
             d = np.subtract(_ONE.get(y.dtype, 1), y)
             d *= y
             d *= gy
             return GradBuffer(d)  # ours alone: more gradient for x is added into it
-        return gy * y * (1 - y)
+        gy_y = gy * y
+        return gy_y - gy_y * y
 
 
 class Relu(Elementwise):
@@ -301,7 +305,7 @@ class Relu(Elementwise):
 
     def backward(self, gy):
         y = self._y
-        if type(gy) is np.ndarray and gy.ndim and gy.dtype == y.dtype:  # a first-order pass
+        if type(gy) is np.ndarray and gy.size >= _IN_PLACE_MIN and gy.dtype == y.dtype:
             d = np.greater(y, 0, out=np.empty_like(gy))  # the mask as 0/1 of gy's dtype:
             d *= gy  # faster than gy times a bool array, which casts it in small pieces
             return d
@@ -379,8 +383,8 @@ class Where(Primitive):
     def backward(self, gy):
         pa, pb = self.parents
         cond = self.cond
-        if type(gy) is np.ndarray and gy.ndim:  # a first-order pass: each mask as 0/1 of
-            ga = gb = None  # gy's dtype, times gy in place (cheaper than gy times bools)
+        if type(gy) is np.ndarray and gy.size >= _IN_PLACE_MIN:  # a large first-order
+            ga = gb = None  # gradient: each mask as 0/1 of gy's dtype, times gy in place
             if pa is not None:
                 ga = np.multiply(cond, gy, out=np.empty(gy.shape, gy.dtype))
             if pb is not None:
