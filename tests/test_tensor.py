@@ -691,6 +691,8 @@ def test_where_selects_exactly_what_numpy_where_does(shapes, dtype, seed):
     want = np.where(cond, a, b)
     assert got.dtype == want.dtype and got.shape == want.shape
     assert got.tobytes() == want.tobytes()
+    # a non-bool mask (2 means true too) is never read as bits
+    assert elementwise._select(cond * np.uint8(2), a, b).tobytes() == want.tobytes()
 
 
 @pytest.mark.parametrize("name", ["maximum", "minimum"])

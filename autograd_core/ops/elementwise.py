@@ -355,7 +355,8 @@ def _select(cond, a, b):
     Here the bits of b, with a's where cond holds, as b ^ ((a ^ b) & -cond): exactly
     where's result, NaN payloads and signed zeros included."""
     u = _UINT.get(a.dtype.itemsize)
-    if u is None or a.dtype != b.dtype or max(a.size, b.size) < _SELECT_MIN:
+    if (u is None or a.dtype != b.dtype or cond.dtype != np.bool_
+            or max(a.size, b.size) < _SELECT_MIN):
         return np.where(cond, a, b)
     bb = b.view(u)
     d = np.bitwise_xor(a.view(u), bb)
