@@ -674,12 +674,21 @@ _SPECIALS = np.array([np.nan, -np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-310, 3.5])
                               "uint16", "bool", "complex64", "complex128"]),
        seed=st.integers(0, 2 ** 16))
 def test_where_selects_exactly_what_numpy_where_does(shapes, dtype, seed):
-    """The branch-free select (called directly, so every size takes it) returns np.where's
-    result bit for bit: NaN payloads, signed zeros, subnormals, broadcast shapes, every
-    dtype size (16-byte complex falls back to np.where)."""
+    """The branch-free select (its size threshold lowered to 0 here, so that every draw
+    takes it) returns np.where's result bit for bit: NaN payloads, signed zeros,
+    subnormals, broadcast shapes, every dtype size (16-byte complex falls back to
+    np.where)."""
+    saved, elementwise._SELECT_MIN = elementwise._SELECT_MIN, 0
+    try:
+        _check_select(shapes, dtype, seed)
+    finally:
+        elementwise._SELECT_MIN = saved
+
+
+def _check_select(shapes, dtype, seed):
     rng = np.random.default_rng(seed)
     sc, sa, sb = shapes
-    cond = rng.random(sc) > 0.5
+    cond = np.asarray(rng.random(sc) > 0.5)
 
     def draw(shape):
         if dtype.startswith("f"):

@@ -361,9 +361,9 @@ def _select(cond, a, b):
     bb = b.view(u)
     d = np.bitwise_xor(a.view(u), bb)
     d = np.bitwise_and(d, np.negative(cond.view(np.uint8), dtype=u),
-                       out=d if cond.shape == d.shape else None)
+                       out=d if type(d) is np.ndarray and cond.shape == d.shape else None)
     d ^= bb
-    return d.view(a.dtype)
+    return np.asarray(d).view(a.dtype)
 
 
 class Where(Primitive):
