@@ -55,11 +55,12 @@ def test_a_small_gradient_from_a_long_reduction_is_computed_transposed():
     from autograd_core.ops.linalg import _left_grad
 
     g, b = RNG.standard_normal((1, 3, 400)), RNG.standard_normal((1, 18, 400))
-    fast = _left_grad(NUMPY_OPS, g, b)
+    fast = _left_grad(NUMPY_OPS, g, b, ag.from_numpy(b))
     assert not fast.flags.c_contiguous  # the transposed form ran
     np.testing.assert_allclose(fast, g @ b.swapaxes(-1, -2), rtol=1e-12)
     short = RNG.standard_normal((3, 40))  # reduction too short for it: the plain product
-    plain = _left_grad(NUMPY_OPS, short, RNG.standard_normal((18, 40)))
+    other = RNG.standard_normal((18, 40))
+    plain = _left_grad(NUMPY_OPS, short, other, ag.from_numpy(other))
     assert plain.flags.c_contiguous
 
 

@@ -4,7 +4,7 @@ import string
 
 import numpy as np
 
-from ..function import Primitive, ProductGrad, export
+from ..function import Primitive, ProductGrad, _new_node, export
 from ._common import Tensor, as_tensor, binary, shape_str
 from .shape import expand
 
@@ -32,8 +32,7 @@ class MatMul(Primitive):
             g = F.unsqueeze(g, -1)
         ga = gb = None
         if need_a:
-            b_t = _transposed_source(self.inputs[1]) if type(g) is np.ndarray else None
-            ga = np.matmul(g, b_t) if b_t is not None else _left_grad(F, g, b2)
+            ga = _left_grad(F, g, b2, self.inputs[1])
             if a.ndim == 1:
                 ga = F.squeeze(ga, -2)
         if need_b:
@@ -43,14 +42,19 @@ class MatMul(Primitive):
         return ga, gb
 
 
-def _left_grad(F, g, b):
-    """The gradient of a @ b for a: g @ b^T. When that is a small matrix from a long
-    reduction (a convolution's weight gradient: (C_out, N*OH*OW) times (N*OH*OW, C_in*k*k))
-    and both factors are contiguous, computed as (b @ g^T)^T: the same sums (up to the
-    BLAS's order of adding), which OpenBLAS runs 30-40% faster with the longer side of the
-    result first (measured on LeNet's two layers). The result is a transposed view,
-    harmless for an array this small."""
+def _left_grad(F, g, b, b_tensor):
+    """The gradient of a @ b for a: g @ b^T (b is b_tensor's data, or b_tensor itself
+    under create_graph). In a first-order pass, when b is a contiguous copy of a transposed
+    matrix (see Tensor.contiguous), g times that matrix itself, contiguous. When g @ b^T is
+    a small matrix from a long reduction (a convolution's weight gradient: (C_out,
+    N*OH*OW) times (N*OH*OW, C_in*k*k)) and both factors are contiguous, computed as
+    (b @ g^T)^T: the same sums (up to the BLAS's order of adding), which OpenBLAS runs
+    30-40% faster with the longer side of the result first (measured on LeNet's two
+    layers). The result is a transposed view, harmless for an array this small."""
     if type(g) is np.ndarray and g.ndim >= 2 and b.ndim >= 2:
+        source = _transposed_source(b_tensor)
+        if source is not None:
+            return np.matmul(g, source)
         m, n, k = g.shape[-2], b.shape[-2], g.shape[-1]
         if m < n and k >= 16 * n and g.flags.c_contiguous and b.flags.c_contiguous:
             return np.matmul(b, g.swapaxes(-1, -2)).swapaxes(-1, -2)
@@ -139,8 +143,7 @@ class Addmm(Primitive):
             gc = gy if self.beta == 1 else gy * self.beta
         g = gy if self.alpha == 1 else gy * self.alpha
         if pa is not None:
-            b_t = _transposed_source(self.inputs[2]) if type(g) is np.ndarray else None
-            ga = np.matmul(g, b_t) if b_t is not None else F.matmul(g, F.mT(b))
+            ga = _left_grad(F, g, b, self.inputs[2])
         if pb is not None:
             gb = _right_grad(F, a, g, self.inputs[2])
         return gc, ga, gb
@@ -192,7 +195,6 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 
 
 _ADDMM = Addmm.apply3
-_new_node = object.__new__
 
 
 @export
