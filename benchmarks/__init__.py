@@ -7,4 +7,5 @@ adding one means writing that module and naming it below, in the order the table
 Nothing here imports numpy at package level: `__main__` must pin BLAS threads first.
 """
 
-WORKLOADS = ("op_overhead", "mlp_train", "cnn_train", "lstm_train", "deep_chain", "memory")
+WORKLOADS = ("op_overhead", "mlp_train", "cnn_train", "lstm_train", "blas", "deep_chain",
+             "memory")
