@@ -114,10 +114,10 @@ class Module:
                                  "Module.__init__() is called")
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep=params)
             params[name] = value
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep=modules)
             modules[name] = value
         elif name in params:
             if value is not None:
@@ -137,11 +137,15 @@ class Module:
         else:
             object.__setattr__(self, name, value)
 
-    def _forget(self, name):
+    def _forget(self, name, keep=None):
+        """Drop name from the attributes and from every store but `keep`: a name assigned
+        again to the same kind of thing keeps its place in the order, as in PyTorch."""
         self.__dict__.pop(name, None)
         for store in (self._parameters, self._buffers, self._modules):
-            store.pop(name, None)
-        self._non_persistent_buffers.discard(name)
+            if store is not keep:
+                store.pop(name, None)
+        if keep is not self._buffers:
+            self._non_persistent_buffers.discard(name)
 
     def __getattr__(self, name):
         d = self.__dict__
@@ -176,7 +180,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
                             f"'{name}' (nn.Parameter or None required)")
-        self._forget(name)
+        self._forget(name, keep=self._parameters)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
@@ -186,9 +190,11 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (Tensor or None required)")
-        self._forget(name)
+        self._forget(name, keep=self._buffers)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
             self._non_persistent_buffers.add(name)
 
     def add_module(self, name, module):
@@ -196,7 +202,7 @@ class Module:
         self._check_name(name, "module")
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._forget(name)
+        self._forget(name, keep=self._modules)
         self._modules[name] = module
 
     register_module = add_module
@@ -233,8 +239,8 @@ class Module:
                         for n, m in module._modules.items() if m is not None]
             stack.extend(reversed(children))
 
-    def modules(self):
-        for _, m in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        for _, m in self.named_modules(remove_duplicate=remove_duplicate):
             yield m
 
     def named_children(self):
@@ -305,9 +311,12 @@ class Module:
                     p.grad = p.grad.detach()
 
     def apply(self, fn):
-        """Call fn on every submodule (children first) and on this module; returns self."""
-        for m in list(self.modules())[::-1]:
-            fn(m)
+        """Call fn on every submodule and then on this module, depth first: each child's
+        whole subtree in registration order before the next child (as in PyTorch; a
+        module reached twice is visited twice). Returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
         return self
 
     def to(self, dtype):
@@ -332,7 +341,9 @@ class Module:
         """An ordered dict of every parameter and persistent buffer by dotted name. The
         tensors share memory with the module's (detached unless keep_vars)."""
         out = OrderedDict() if destination is None else destination
-        for mod_name, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # a module registered under two names is saved under both, as in PyTorch
+        for mod_name, module in self.named_modules(prefix=prefix.rstrip("."),
+                                                   remove_duplicate=False):
             head = f"{mod_name}." if mod_name else ""
             for name, p in module._parameters.items():
                 if p is not None:
@@ -448,11 +459,18 @@ class Sequential(Module):
         self._renumber()
 
     def _renumber(self):
-        if all(k.isdigit() for k in self._modules):
-            items = list(self._modules.values())
-            self._modules.clear()
-            for i, m in enumerate(items):
-                self._modules[str(i)] = m
+        """Name the modules 0, 1, ... again after a deletion (as PyTorch does, whatever
+        their names were)."""
+        items = list(self._modules.values())
+        self._modules.clear()
+        for i, m in enumerate(items):
+            self._modules[str(i)] = m
+
+    def pop(self, idx):
+        """Remove the module (or the slice of modules) at idx and return it."""
+        module = self[idx]
+        del self[idx]
+        return module
 
     def __len__(self):
         return len(self._modules)
@@ -476,6 +494,37 @@ class Sequential(Module):
         for i, m in enumerate(items):
             self.add_module(str(i), m)
         return self
+
+    def __add__(self, other):
+        """A new Sequential of this one's modules, then other's (the same module objects)."""
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return self.extend(list(other))
+
+    def __mul__(self, times):
+        """A new Sequential of this one's modules repeated `times` times (the same module
+        objects each time, as in PyTorch: they share parameters)."""
+        if not isinstance(times, int) or isinstance(times, bool):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and "
+                            f"{type(times)}")
+        if times <= 0:
+            raise ValueError(f"Non-positive multiplication factor {times} for "
+                             f"{type(self)}")
+        return Sequential(*(list(self) * times))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times):
+        repeated = self * times
+        self._modules.clear()
+        return self.extend(list(repeated))
 
     def forward(self, input):
         for module in self._modules.values():
@@ -501,6 +550,7 @@ class ModuleList(Module):
     append = Sequential.append
     extend = Sequential.extend
     insert = Sequential.insert
+    pop = Sequential.pop
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):
@@ -509,6 +559,31 @@ class ModuleList(Module):
 
     def __iadd__(self, modules):
         return self.extend(modules)
+
+    def __add__(self, other):
+        """A new ModuleList of this one's modules, then other's."""
+        return ModuleList([*self, *other])
+
+    def __repr__(self):
+        """As PyTorch prints it: a run of modules that print alike is one line,
+        "(2-4): 3 x Linear(...)"."""
+        texts = [repr(m) for m in self]
+        if not texts:
+            return self._get_name() + "()"
+        runs = []  # [first index, last index, text]
+        for i, text in enumerate(texts):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = []
+        for first, last, text in runs:
+            text = text.replace("\n", "\n  ")
+            if first == last:
+                lines.append(f"({first}): {text}")
+            else:
+                lines.append(f"({first}-{last}): {last - first + 1} x {text}")
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleList has no forward: iterate over it in yours")

@@ -320,3 +320,131 @@ def test_a_saved_cnn_state_loads_into_the_same_torch_model_and_back(torch, tmp_p
     again = ours_model().eval()
     again.load_state_dict(ag.load(tmp_path / "back.safetensors"))
     np.testing.assert_array_equal(again(ag.tensor(x)).data, ours(ag.tensor(x)).data)
+
+
+# --- against PyTorch: reassignment, shared modules, apply order, container operators ---
+
+def _both(build):
+    torch = pytest.importorskip("torch")
+    return build(nn), build(torch.nn)
+
+
+def test_reassigning_a_slot_keeps_its_place_like_torch():
+    """s[0] = new, self.a = new and md['a'] = new keep the entry where it was (the order of
+    parameters, state_dict keys, repr, and a Sequential's order of running)."""
+    def build(lib):
+        s = lib.Sequential(lib.Linear(2, 3), lib.ReLU(), lib.Linear(3, 1))
+        s[0] = lib.Linear(2, 3)
+        ml = lib.ModuleList([lib.Linear(1, 1), lib.ReLU(), lib.Tanh()])
+        ml[0] = lib.ELU()
+        md = lib.ModuleDict({"a": lib.ReLU(), "b": lib.Tanh()})
+        md["a"] = lib.Sigmoid()
+        m = lib.Module()
+        m.a = lib.Linear(1, 1)
+        m.b = lib.Linear(1, 1)
+        m.a = lib.Linear(1, 1)
+        m.w = lib.Parameter(lib.Linear(1, 1).weight.detach())
+        m.register_buffer("u", None)
+        m.register_buffer("v", None)
+        m.w = lib.Parameter(lib.Linear(1, 1).weight.detach())
+        m.register_buffer("u", None, persistent=False)
+        return s, ml, md, m
+
+    (s, ml, md, m), (ts, tml, tmd, tm) = _both(build)
+    assert list(s.state_dict()) == list(ts.state_dict()) == ["0.weight", "0.bias",
+                                                            "2.weight", "2.bias"]
+    assert s(ag.ones(4, 2)).shape == (4, 1)  # runs in order: a moved layer would not fit
+    assert [type(x).__name__ for x in ml] == [type(x).__name__ for x in tml]
+    assert list(md.keys()) == list(tmd.keys()) == ["a", "b"]
+    assert list(m.state_dict()) == list(tm.state_dict())
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    assert list(m._buffers) == list(tm._buffers)
+    assert repr(s) == repr(ts)
+
+
+def test_a_module_registered_under_two_names_is_saved_under_both_like_torch():
+    torch = pytest.importorskip("torch")
+
+    def build(lib):
+        m = lib.Module()
+        m.l = lib.Linear(2, 2)
+        m.m = m.l
+        return m
+
+    ours, theirs = build(nn), build(torch.nn)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == [
+        "l.weight", "l.bias", "m.weight", "m.bias"]
+    # either side's file loads strictly into the other
+    theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    assert len(list(ours.parameters())) == 2  # the parameters themselves are listed once
+    assert len(list(ours.modules())) == 2
+    assert len(list(ours.modules(remove_duplicate=False))) == 3
+
+
+def test_apply_visits_children_first_in_registration_order_like_torch():
+    def build(lib):
+        inner = lib.Sequential(lib.Linear(1, 1), lib.ReLU())
+        return lib.Sequential(inner, lib.Tanh(), lib.Sequential(lib.Sigmoid()))
+
+    ours, theirs = _both(build)
+    seen, tseen = [], []
+    assert ours.apply(lambda m: seen.append(type(m).__name__)) is ours
+    theirs.apply(lambda m: tseen.append(type(m).__name__))
+    assert seen == tseen == ["Linear", "ReLU", "Sequential", "Tanh", "Sigmoid", "Sequential",
+                             "Sequential"]
+
+
+def test_container_operators_and_pop_like_torch():
+    def build(lib):
+        a = lib.Sequential(lib.Linear(2, 2), lib.ReLU())
+        b = lib.Sequential(lib.Tanh())
+        out = {"add": a + b, "mul": a * 2, "rmul": 2 * b}
+        c = lib.Sequential(lib.Linear(2, 2), lib.ReLU(), lib.Tanh(), lib.Sigmoid())
+        out["pop"] = c.pop(1)
+        out["popped"] = c
+        d = lib.Sequential(lib.Linear(2, 2))
+        d += b
+        out["iadd"] = d
+        e = lib.Sequential(lib.ReLU(), lib.Tanh())
+        e *= 2
+        out["imul"] = e
+        ml = lib.ModuleList([lib.ReLU(), lib.Tanh(), lib.ELU()])
+        out["ml_pop"] = ml.pop(0)
+        out["ml"] = ml
+        out["ml_add"] = ml + lib.ModuleList([lib.Sigmoid()])
+        return a, out
+
+    (a, ours), (_, theirs) = _both(build)
+    for key in ours:
+        assert repr(ours[key]) == repr(theirs[key]), key
+    # the same module objects, as in torch: a * 2 shares a's parameters
+    assert ours["mul"][0] is ours["mul"][2] is a[0]
+    assert len(list(ours["mul"].parameters())) == 2
+    with pytest.raises(ValueError, match="Non-positive"):
+        a * 0
+    with pytest.raises(ValueError, match="Sequential"):
+        a + nn.ModuleList([nn.ReLU()])
+
+
+def test_module_list_repr_folds_runs_of_equal_modules_like_torch():
+    def build(lib):
+        return [lib.ModuleList([lib.ReLU(), lib.ReLU(), lib.Tanh(), lib.Linear(2, 2),
+                                lib.Linear(2, 2), lib.Linear(2, 3), lib.ReLU()]),
+                lib.ModuleList(), lib.ModuleList([lib.Sequential(lib.ReLU())] * 3)]
+
+    ours, theirs = _both(build)
+    for o, t in zip(ours, theirs):
+        assert repr(o) == repr(t)
+    assert "(0-1): 2 x ReLU()" in repr(ours[0])
+
+
+def test_deleting_from_a_sequential_renumbers_like_torch():
+    def build(lib):
+        s = lib.Sequential(OrderedDict([("first", lib.ReLU()), ("second", lib.Tanh()),
+                                        ("third", lib.Sigmoid())]))
+        del s[1]
+        return s
+
+    ours, theirs = _both(build)
+    assert list(ours._modules) == list(theirs._modules) == ["0", "1"]
