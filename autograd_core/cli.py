@@ -99,17 +99,22 @@ def build_parser():
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
     from .recipes import DATASETS, MODELS, OPTIMIZERS
+    from .train_cli import GRAPH_FORMATS
 
     p = add("train", "Train a model on a dataset, save it with ag.save and plot its "
             "history (and its decision boundary on 2-D data).", _cmd_train)
-    p.add_argument("--model", choices=MODELS, default="mlp")
-    p.add_argument("--dataset", choices=DATASETS, default="iris")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam")
+    p.add_argument("--model", choices=MODELS, default="mlp", help="(default: mlp)")
+    p.add_argument("--dataset", choices=DATASETS, default="iris", help="(default: iris)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default="adam",
+                   help="(default: adam)")
     p.add_argument("--lr", type=float, default=None, help="learning rate (default: 0.01, "
                    "0.1 for the SGD family)")
-    p.add_argument("--epochs", type=_positive_int, default=20)
-    p.add_argument("--batch-size", type=_positive_int, default=32)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=_positive_int, default=20, help="passes over the "
+                   "training set (default: 20)")
+    p.add_argument("--batch-size", type=_positive_int, default=32,
+                   help="(default: 32)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split, the initial "
+                   "weights and the shuffling (default: 0)")
     p.add_argument("--out", default="out", help="output folder (default: out/)")
     p.add_argument("--resume", metavar="FILE", help="a model.safetensors written by an "
                    "earlier train run with the same model and dataset: continue from it")
@@ -117,10 +122,11 @@ def build_parser():
 
     p = add("graph", "Draw the computation graph of a model's loss, grouped by module.",
             _cmd_graph)
-    p.add_argument("--model", choices=MODELS, default="mlp")
+    p.add_argument("--model", choices=MODELS, default="mlp", help="(default: mlp)")
     p.add_argument("--dataset", choices=DATASETS, default=None, help="the data it reads "
                    "(default: digits for cnn, sine for rnn/lstm/gru, iris otherwise)")
-    p.add_argument("--format", choices=("svg", "png", "pdf"), default="svg")
+    p.add_argument("--format", choices=GRAPH_FORMATS, default=None,
+                   help="(default: --out's suffix when it is one of these, else svg)")
     p.add_argument("--out", default="graph.svg", help="file to write (default: graph.svg)")
 
     p = add("gradcheck", "Check every primitive op and layer against central differences "

@@ -71,19 +71,25 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
     reported as non-differentiable instead. Returns True, or False when
     raise_exception=False.
     """
-    inputs = _prepare(inputs)
+    return _check(fn, _prepare(inputs), eps, atol, rtol, raise_exception, seed)
+
+
+def _check(fn, inputs, eps, atol, rtol, raise_exception, seed, who="gradcheck",
+           name=lambda i: f"input {i}"):
+    """gradcheck's comparison; `who` and `name` (an input's description from its position)
+    word the messages, so that gradgradcheck's say what it checks."""
     checked, contracted, analytical = _products(fn, inputs, seed)
     if contracted is None:
         for i in checked:
             if inputs[i].numel():
-                return _fail("gradcheck: no output of the function requires grad, so no "
+                return _fail(f"{who}: no output of the function requires grad, so no "
                              "gradient reaches the inputs", raise_exception)
         return True
     for k, i in enumerate(checked):
         x = inputs[i]
         a = np.zeros(x.shape) if analytical[k] is None else analytical[k].data.astype(np.float64)
         if a.shape != x.shape:
-            return _fail(f"gradcheck: the gradient of input {i} has shape {a.shape} but the "
+            return _fail(f"{who}: the gradient of {name(i)} has shape {a.shape} but the "
                          f"input has shape {tuple(x.shape)}", raise_exception)
         num, kinks = _numerical(contracted, inputs, i, eps)
         err = np.abs(a - num)
@@ -97,8 +103,8 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         if not where and kinks:
             rows = "\n".join(f"  element {_fmt_index(ix)}: {why}"
                              for ix, why in list(kinks.items())[:10])
-            return _fail(f"gradcheck: the function is not differentiable at the given point of "
-                         f"input {i} (shape {tuple(x.shape)}), so its gradient cannot be checked "
+            return _fail(f"{who}: the function is not differentiable at the given point of "
+                         f"{name(i)} (shape {tuple(x.shape)}), so its gradient cannot be checked "
                          f"there: a kink or a jump (relu or abs at 0, a tie in max, a step). "
                          f"Move the point away from it.\n{rows}", raise_exception)
         if not where:
@@ -106,7 +112,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
         rows = sorted(where, key=lambda ix: -err[ix])[:10]
         table = _table([(ix, a[ix], num[ix], err[ix], err[ix] / max(abs(num[ix]), 1e-12))
                         for ix in rows])
-        return _fail(f"gradcheck: wrong gradient for input {i} (shape {tuple(x.shape)}, "
+        return _fail(f"{who}: wrong gradient for {name(i)} (shape {tuple(x.shape)}, "
                      f"{x.dtype}): {int(bad.sum())} of {x.numel()} elements differ "
                      f"(atol={atol}, rtol={rtol}); worst first:\n{table}", raise_exception)
     return True
@@ -221,5 +227,10 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                   allow_unused=True)
         return tuple(g for g in gx if g is not None)
 
-    return gradcheck(first_derivative, inputs + tuple(grad_outputs), eps=eps, atol=atol,
-                     rtol=rtol, raise_exception=raise_exception, seed=seed + 2)
+    def name(i):
+        if i < n:
+            return f"input {i} (its second derivatives)"
+        return f"grad_outputs[{i - n}] (the upstream gradient of output {i - n})"
+
+    return _check(first_derivative, inputs + tuple(grad_outputs), eps, atol, rtol,
+                  raise_exception, seed + 2, who="gradgradcheck", name=name)

@@ -11,6 +11,7 @@ from .random import manual_seed
 
 SGD_FAMILY = ("sgd", "momentum", "nesterov")
 DEFAULT_DATASET = {"cnn": "digits", "rnn": "sine", "lstm": "sine", "gru": "sine"}
+GRAPH_FORMATS = ("svg", "png", "pdf")
 
 
 class TrainError(RuntimeError):
@@ -93,6 +94,16 @@ def draw(args, stream=None):
     from nn import functional as F
 
     stream = sys.stdout if stream is None else stream
+    target, fmt = Path(args.out), args.format
+    suffix = target.suffix.lstrip(".").lower()
+    if fmt is None:
+        fmt = suffix if suffix in GRAPH_FORMATS else "svg"
+    elif suffix in GRAPH_FORMATS and suffix != fmt:
+        print(f"autograd-core graph: --out {args.out} ends in .{suffix} but --format is {fmt}; "
+              f"give one or make them agree", file=sys.stderr)
+        return 2
+    if suffix != fmt:  # no suffix, or one that is not a format: the format's is added
+        target = target.with_name(target.name + "." + fmt)
     dataset = args.dataset or DEFAULT_DATASET.get(args.model, "iris")
     try:
         model, (X_tr, _, y_tr, _), task = _setup(args.model, dataset, 0)
@@ -105,11 +116,8 @@ def draw(args, stream=None):
     x, y = tensor(X_tr[:4, :5] if X_tr.ndim == 3 else X_tr[:4]), tensor(y_tr[:4])
     loss = loss_fn(model(x), y)
     graph = viz.draw_graph(loss, params=dict(model.named_parameters()), group_modules=True)
-    target = Path(args.out)
-    if target.suffix.lstrip(".") != args.format:
-        target = target.with_name(target.name + "." + args.format)
     try:
-        written = viz.render(graph, target.with_suffix(""), args.format)
+        written = viz.render(graph, target, fmt)  # (it swaps the suffix .fmt for .fmt)
     except viz.GraphvizMissing as e:
         print(f"autograd-core graph: {e}", file=sys.stderr)
         return 1

@@ -19,8 +19,12 @@ __all__ = ["fit", "evaluate", "History", "EarlyStopping", "Callback"]
 def accuracy(output, target):
     """The fraction of correct predictions: the arg-max over dim 1 for class scores
     (N, C, ...), or output > 0 for one logit per sample ((N,) or (N, 1)) against 0/1
-    targets."""
+    targets. Real-valued targets (a regression's) have no accuracy: ValueError."""
     out, t = _array(output), _array(target)
+    if not _class_targets(out, t):
+        raise ValueError("accuracy: the targets are real values, not class indices, class "
+                         "probabilities or 0/1 labels (a regression?); pass metrics=() to "
+                         "fit and evaluate, or a metric of your own")
     if out.ndim >= 2 and out.shape[1] > 1:
         pred = out.argmax(axis=1)
         if t.shape == out.shape:  # class probabilities as targets
@@ -28,6 +32,20 @@ def accuracy(output, target):
     else:
         pred = (out.reshape(t.shape) > 0).astype(t.dtype)
     return float((pred == t).mean()) if t.size else float("nan")
+
+
+def _class_targets(out, t):
+    """Whether targets t for outputs out are classes: integer labels, rows of class
+    probabilities (the outputs' shape, each row a distribution), or 0/1 labels for one
+    logit per sample."""
+    if t.dtype.kind in "iub" or not t.size:
+        return True
+    if t.dtype.kind != "f":
+        return False
+    if out.ndim >= 2 and out.shape[1] > 1 and t.shape == out.shape:
+        sums = t.sum(axis=1)
+        return bool(np.all(t >= 0) and np.allclose(sums, 1, atol=1e-4))
+    return bool(np.all((t == 0) | (t == 1)))
 
 
 METRICS = {"accuracy": accuracy}
@@ -38,8 +56,12 @@ def _array(x):
 
 
 def _metric_fns(metrics):
+    """{name: fn} for `metrics`; None ('auto', the default) is left for _auto_metrics to
+    decide from the first batch."""
+    if metrics is None:
+        return None
     fns = {}
-    for m in metrics or ():
+    for m in metrics:
         if callable(m):
             fns[getattr(m, "__name__", "metric")] = m
         elif m in METRICS:
@@ -48,6 +70,12 @@ def _metric_fns(metrics):
             raise ValueError(f"fit: unknown metric {m!r}; use one of {sorted(METRICS)} or a "
                              "function (output, target) -> float")
     return fns
+
+
+def _auto_metrics(out, y):
+    """The default metrics: accuracy when the targets are classes, none for a regression
+    (where an accuracy would be a meaningless number)."""
+    return {"accuracy": accuracy} if _class_targets(_array(out), _array(y)) else {}
 
 
 def _split(batch, where):
@@ -162,19 +190,22 @@ class EarlyStopping(Callback):
 
 # --- evaluation and training ---
 
-def evaluate(model, loader, loss_fn=None, metrics=("accuracy",)):
+def evaluate(model, loader, loss_fn=None, metrics=None):
     """The mean loss (when loss_fn is given) and metrics of model over loader, in eval
     mode and without recording a graph; the model's mode is restored. Means are weighted
-    by batch size."""
+    by batch size. metrics: as in fit (None: accuracy when the targets are classes)."""
     fns = _metric_fns(metrics)
     was_training = model.training
     model.eval()
-    totals, count = dict.fromkeys((["loss"] if loss_fn else []) + list(fns), 0.0), 0
+    totals, count = dict.fromkeys((["loss"] if loss_fn else []) + list(fns or ()), 0.0), 0
     try:
         with grad_mode.no_grad():
             for batch in loader:
                 x, y = _split(batch, "evaluate")
                 out = model(x)
+                if fns is None:
+                    fns = _auto_metrics(out, y)
+                    totals.update(dict.fromkeys(fns, 0.0))
                 n = _size(y)
                 if loss_fn is not None:
                     totals["loss"] += float(loss_fn(out, y).item()) * n
@@ -208,19 +239,21 @@ def _scheduler_kind(scheduler):
 
 
 def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None,
-        metrics=("accuracy",), scheduler=None, callbacks=(), progress=True, trace_params=None):
+        metrics=None, scheduler=None, callbacks=(), progress=True, trace_params=None):
     """Train model for `epochs` passes over train_loader and return a History.
 
     Each step: optimizer.zero_grad(), loss_fn(model(x), y).backward(), optimizer.step(),
     with the model in train mode; after each epoch the val_loader (if any) is evaluated
     in eval mode. metrics: names ('accuracy') or functions (output, target) -> float,
     logged for training (from the batches as they were trained) and validation
-    ('val_' + name). scheduler: stepped once per epoch, except OneCycleLR (once per batch)
-    and ReduceLROnPlateau (once per epoch, on val_loss, or the training loss without a
-    val_loader). callbacks: objects with Callback's hooks, e.g. EarlyStopping.
-    progress: a tqdm bar per epoch with the running loss and metrics (only on a
-    terminal). trace_params: names from model.named_parameters() whose values are
-    recorded before the first step and after every step (History.traces).
+    ('val_' + name); None (the default): accuracy when the targets are classes (integer
+    labels, class probabilities, 0/1 labels), nothing for a regression. scheduler:
+    stepped once per epoch, except OneCycleLR (once per batch) and ReduceLROnPlateau
+    (once per epoch, on val_loss, or the training loss without a val_loader).
+    callbacks: objects with Callback's hooks, e.g. EarlyStopping. progress: a tqdm bar
+    per epoch with the running loss and metrics (only on a terminal). trace_params:
+    names from model.named_parameters() whose values are recorded before the first step
+    and after every step (History.traces).
     """
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be a non-negative int, got {epochs!r}")
@@ -240,7 +273,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None,
     try:
         for epoch in range(epochs):
             model.train()
-            totals, count = dict.fromkeys(["loss"] + list(fns), 0.0), 0
+            totals, count = dict.fromkeys(["loss"] + list(fns or ()), 0.0), 0
             try:
                 total = len(train_loader)
             except TypeError:
@@ -251,6 +284,9 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None,
                 optimizer.zero_grad()
                 out = model(x)
                 loss = loss_fn(out, y)
+                if fns is None:  # the default metrics, from the first batch's targets
+                    fns = _auto_metrics(out, y)
+                    totals.update(dict.fromkeys(fns, 0.0))
                 value = float(loss.item())
                 if not math.isfinite(value):
                     raise FloatingPointError(
@@ -277,7 +313,8 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None,
                 raise ValueError("fit: train_loader yielded no samples")
             logs = {k: v / count for k, v in totals.items()}
             if val_loader is not None:
-                val = evaluate(model, val_loader, loss_fn, metrics)
+                val = evaluate(model, val_loader, loss_fn, list(fns or ()) if metrics is None
+                               else metrics)
                 logs.update({"val_" + k: v for k, v in val.items()})
             logs["lr"] = optimizer.param_groups[0]["lr"]
             history.epochs.append(logs)

@@ -164,6 +164,34 @@ def test_graph_renders_each_format(tmp_path, capsys):
     assert "rnn (GRU)" in (tmp_path / "r.svg").read_text()
 
 
+def test_graph_takes_its_format_from_out_and_refuses_a_contradiction(tmp_path, capsys):
+    """--out's suffix sets the format when --format is not given; a format added to a name
+    without one (or with another dot in it); --out g.svg --format png is an error, not a
+    g.png written somewhere else."""
+    assert main(["graph", "--out", str(tmp_path / "a.png")]) == 0
+    assert (tmp_path / "a.png").read_bytes().startswith(b"\x89PNG")
+    assert main(["graph", "--out", str(tmp_path / "b"), "--format", "pdf"]) == 0
+    assert (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF")
+    assert main(["graph", "--out", str(tmp_path / "c.v1")]) == 0
+    assert (tmp_path / "c.v1.svg").read_text().lstrip().startswith("<?xml")
+    capsys.readouterr()
+    assert main(["graph", "--out", str(tmp_path / "d.svg"), "--format", "png"]) == 2
+    assert "ends in .svg but --format is png" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.pdf", "c.v1.svg"]
+
+
+def test_train_and_graph_help_show_their_defaults(capsys):
+    for command, shown in (("train", ["(default: mlp)", "(default: iris)", "(default: adam)",
+                                      "(default: 20)", "(default: 32)", "(default: 0)"]),
+                           ("graph", ["(default: mlp)", "(default: graph.svg)",
+                                      "else svg"])):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+        for piece in shown:
+            assert piece in text, (command, piece)
+
+
 def test_graph_without_dot_prints_the_install_hint(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot on this PATH
     assert main(["graph", "--out", str(tmp_path / "g.svg")]) == 1

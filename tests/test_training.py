@@ -248,3 +248,34 @@ def test_cnn_learns_digits():
     acc = evaluate(model, _loaders(X_te, y_te, shuffle=False))["accuracy"]
     print(f"digits CNN: test accuracy {acc:.3f} in {time.perf_counter() - t0:.1f} s")
     assert acc >= 0.97
+
+
+def test_default_metrics_are_accuracy_for_classes_and_none_for_a_regression():
+    """metrics=None (the default) logs accuracy for class labels, class probabilities
+    and 0/1 labels, and nothing for real-valued targets, where an accuracy would be a
+    meaningless number; asking for accuracy on those is an error that says what to do."""
+    X, y = _blobs()
+    ag.manual_seed(0)
+    model = nn.Linear(2, 2)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    hist = fit(model, F.cross_entropy, opt, _loaders(X, y), 2, val_loader=_loaders(X, y),
+               progress=False)
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(hist.epochs[-1])
+    probs = np.eye(2, dtype=np.float32)[y] * 0.9 + 0.05  # rows summing to 1
+    assert "accuracy" in evaluate(model, _loaders(X, probs), F.cross_entropy)
+    one = nn.Linear(2, 1)
+    binary = y.astype(np.float32).reshape(-1, 1)
+    assert "accuracy" in evaluate(one, _loaders(X, binary), F.binary_cross_entropy_with_logits)
+
+    target = (X @ np.array([[1.0], [-2.0]], np.float32) + 0.5).astype(np.float32)
+    reg = nn.Linear(2, 1)
+    hist = fit(reg, F.mse_loss, optim.SGD(reg.parameters(), lr=0.05), _loaders(X, target), 3,
+               val_loader=_loaders(X, target), progress=False)
+    assert set(hist.epochs[-1]) == {"loss", "val_loss", "lr"}
+    assert hist.epochs[-1]["loss"] < hist.epochs[0]["loss"]
+    assert set(evaluate(reg, _loaders(X, target), F.mse_loss)) == {"loss"}
+    with pytest.raises(ValueError, match=r"pass metrics=\(\)"):
+        evaluate(reg, _loaders(X, target), F.mse_loss, metrics=("accuracy",))
+    # an autoencoder's targets have the outputs' shape but are no distributions
+    auto = nn.Linear(2, 2)
+    assert set(evaluate(auto, _loaders(X, X), F.mse_loss)) == {"loss"}
