@@ -7,7 +7,12 @@ from .random import generator
 from .tensor import Tensor, _wrap
 
 
-def _size(size, op):
+def _size(size, op, keyword=None):
+    """The size of a factory: ints, one tuple or list of them, or size= (as torch)."""
+    if keyword is not None:
+        if size:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        size = (keyword,)
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
     try:
@@ -51,16 +56,19 @@ def from_numpy(array):
     return _wrap(array)
 
 
-def zeros(*size, dtype=None, requires_grad=False):
-    return _make(np.zeros(_size(size, "zeros"), _float_dtype(dtype, "zeros")), requires_grad)
+def zeros(*sizes, size=None, dtype=None, requires_grad=False):
+    return _make(np.zeros(_size(sizes, "zeros", size), _float_dtype(dtype, "zeros")),
+                 requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _make(np.ones(_size(size, "ones"), _float_dtype(dtype, "ones")), requires_grad)
+def ones(*sizes, size=None, dtype=None, requires_grad=False):
+    return _make(np.ones(_size(sizes, "ones", size), _float_dtype(dtype, "ones")),
+                 requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return _make(np.empty(_size(size, "empty"), _float_dtype(dtype, "empty")), requires_grad)
+def empty(*sizes, size=None, dtype=None, requires_grad=False):
+    return _make(np.empty(_size(sizes, "empty", size), _float_dtype(dtype, "empty")),
+                 requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
@@ -74,10 +82,18 @@ def eye(n, m=None, dtype=None, requires_grad=False):
     return _make(np.eye(n, m, dtype=_float_dtype(dtype, "eye")), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
-    """Values from start to end (exclusive); ints give int64, floats the default dtype."""
+def arange(start=None, end=None, step=1, dtype=None, requires_grad=False):
+    """Values from start (default 0) to end (exclusive), as torch.arange(end),
+    arange(start, end, step) or with keywords; ints give int64, floats the default dtype."""
     if end is None:
+        if start is None:
+            raise TypeError("arange() missing 1 required argument: 'end'")
+        if step != 1:
+            raise TypeError("arange: give end as well when giving step (arange(start, end, "
+                            "step))")
         start, end = 0, start
+    elif start is None:
+        start = 0
     if step == 0:
         raise ValueError("arange: step must be nonzero")
     if dtype is None:
@@ -91,16 +107,17 @@ def linspace(start, end, steps, dtype=None, requires_grad=False):
                  requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False):
+def rand(*sizes, size=None, dtype=None, requires_grad=False):
     """Uniform samples in [0, 1) from the global generator."""
     d = _float_dtype(dtype, "rand")
-    return _make(generator().random(_size(size, "rand"), dtype=d), requires_grad)
+    return _make(generator().random(_size(sizes, "rand", size), dtype=d), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False):
+def randn(*sizes, size=None, dtype=None, requires_grad=False):
     """Standard normal samples from the global generator."""
     d = _float_dtype(dtype, "randn")
-    return _make(generator().standard_normal(_size(size, "randn"), dtype=d), requires_grad)
+    return _make(generator().standard_normal(_size(sizes, "randn", size), dtype=d),
+                 requires_grad)
 
 
 def randint(low, high=None, size=None, dtype=None, requires_grad=False):

@@ -50,6 +50,7 @@ def _version(t):
 # [version, epoch of the last change], shared with views). A node remembers the epoch when
 # it saved its tensors, so checking them costs one comparison while nothing was modified.
 EPOCH = [0]
+OUTPUT = "output"  # in a Primitive's grad_reads: the gradient reads the saved output
 
 
 class Primitive:
@@ -63,6 +64,8 @@ class Primitive:
     Subclasses set `save_inputs` (backward reads the inputs), `save_output` (it reads the
     output) and `is_view` (the output shares the input's memory). A simple forward may be a
     NumPy ufunc (`forward = np.tanh`): a ufunc is no descriptor, so node.forward(x) calls it.
+    An op with several inputs may set `grad_reads`: per input, the saved values its gradient
+    reads (input positions, and OUTPUT for the output); see check_saved.
 
     A recorded node has `parents` (per input: its grad_fn, the leaf Tensor, or None when it
     needs no gradient), `in_shapes` (per input: its shape, or None when the gradient
@@ -76,6 +79,7 @@ class Primitive:
     is_view = False
     elementwise = False  # see ops.elementwise.Elementwise
     takes_slice_grads = False  # backward may be handed a SliceGrad (first-order only)
+    grad_reads = None  # None: every input's gradient reads every saved value
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -351,9 +355,12 @@ class Primitive:
                 "backward; pass retain_graph=True to the first backward to keep them.")
         if self._epoch == EPOCH[0]:
             return
-        saved = [(f"input {i}", t.shape, t._vc)
-                 for i, t in enumerate(self.inputs)] if self.save_inputs else []
-        if self.save_output:
+        # As torch, only what the gradients needed now read must be unchanged: y = a * 3
+        # does not read a for a's gradient, so a may be modified in place after it
+        read = self._saved_read()
+        saved = [(f"input {i}", t.shape, t._vc) for i, t in enumerate(self.inputs)
+                 if read is None or i in read] if self.save_inputs else []
+        if self.save_output and (read is None or OUTPUT in read):
             saved.append(("its output", self._y.shape, self._y_vc))
         for what, shape, vc in saved:
             if vc is not None and vc[1] > self._epoch:
@@ -362,6 +369,18 @@ class Primitive:
                     f"has been modified by an inplace operation: {what}, a tensor of shape "
                     f"{tuple(shape)}, is at version {vc[0]}, changed after it was saved."
                     " Use out-of-place ops (or clone() first).")
+
+    def _saved_read(self):
+        """The saved values (input positions, OUTPUT) that the gradients of the inputs that
+        need one read, by `grad_reads`; None when the op does not say (all of them)."""
+        reads = self.grad_reads
+        if reads is None:
+            return None
+        read = set()
+        for parent, r in zip(self.parents, reads):
+            if parent is not None:
+                read.update(r)
+        return read
 
     # --- introspection (viz reads these) ---
     @property

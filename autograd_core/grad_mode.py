@@ -3,6 +3,7 @@ managers that also work as decorators."""
 
 import contextvars
 import functools
+import inspect
 
 # Grad mode is a context variable: every thread (and asyncio task) has its own, starting
 # enabled, as torch's thread-local mode; and reading it is one fast C call, which matters
@@ -33,24 +34,68 @@ class _Switch:
         return False
 
     def __call__(self, fn):
+        if not callable(fn):
+            raise TypeError(f"{type(self).__name__}: expected a function to decorate, got "
+                            f"{type(fn).__name__}")
+        cls, args = self.__class__, self._args()
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def generator(*a, **kw):
+                return (yield from _switched(fn(*a, **kw), lambda: cls(*args)))
+            return generator
+
         @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__(*self._args()):
-                return fn(*args, **kwargs)
+        def wrapper(*a, **kw):
+            with cls(*args):
+                return fn(*a, **kw)
         return wrapper
 
     def _args(self):
         return ()
 
 
-class no_grad(_Switch):  # noqa: N801  (PyTorch's name)
-    """Context manager and decorator that stops recording operations."""
+def _switched(gen, switch):
+    """Drive the generator gen with the mode switch() on while each of its steps runs, and
+    the caller's mode between steps (as torch's decorators run generator functions)."""
+    try:
+        with switch():
+            value = gen.send(None)
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                with switch():
+                    gen.close()
+                raise
+            except BaseException as e:  # thrown in by the caller: pass it on to gen
+                with switch():
+                    value = gen.throw(e)
+            else:
+                with switch():
+                    value = gen.send(sent)
+    except StopIteration as stop:
+        return stop.value
+
+
+class _Bare(_Switch):
+    """A switch that also decorates without parentheses: @no_grad as well as @no_grad()."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_Bare):  # noqa: N801  (PyTorch's name)
+    """Context manager and decorator (`@no_grad` or `@no_grad()`) that stops recording
+    operations."""
 
     _value = False
 
 
-class enable_grad(_Switch):  # noqa: N801
-    """Context manager and decorator that turns recording back on inside no_grad."""
+class enable_grad(_Bare):  # noqa: N801
+    """Context manager and decorator (`@enable_grad` or `@enable_grad()`) that turns
+    recording back on inside no_grad."""
 
     _value = True
 

@@ -2,6 +2,7 @@
 and which PyTorch reads (`safetensors.torch.load_file`). Nested structure and non-tensor
 values travel as JSON in the header's metadata."""
 
+import io
 import json
 import math
 import os
@@ -34,30 +35,60 @@ class SerializationError(RuntimeError):
 
 
 # --- save ---
-def save(obj, path):
-    """Save a state dict to `path` in the safetensors format.
+def save(obj, f):
+    """Save a state dict to `f` (a path or a binary file object) in the safetensors format.
 
     `obj` is a Tensor, numpy array, number, string, None or bool, or a dict (str or int
     keys), list or tuple nesting them. Safetensors holds raw tensor bytes and a JSON
     header, so loading never runs code (unlike pickle) and PyTorch reads the file: a flat
     dict of tensors, such as a model's state_dict, keeps its keys as the tensor names.
-    The write is atomic: a temporary file in the same folder replaces `path` only once it
-    is complete, so a failure leaves an existing file untouched.
+    Written to a path, the write is atomic: a temporary file in the same folder replaces
+    the path only once it is complete, so a failure leaves an existing file untouched.
 
     Args:
         obj: the object to save (gradients and graph are not saved, only values).
-        path: a str or os.PathLike.
+        f: a str or os.PathLike, or a file object opened for binary writing (open(..., "wb"),
+            io.BytesIO), which gets the bytes at its current position, as torch.save.
     """
-    path = _fspath(path, "save")
+    stream = _stream(f, "save", "write", "wb")
+    path = f if stream else _fspath(f, "save")
     arrays, tree = _encode(obj)
     meta = json.dumps({"format": "autograd_core", "version": _FORMAT_VERSION, "tree": tree},
                       separators=(",", ":"), ensure_ascii=True, allow_nan=False)
     try:
         data = safetensors.numpy.save(arrays, metadata={_META_KEY: meta})
     except Exception as e:
-        raise SerializationError(f"ag.save: {path!r}: safetensors could not serialize: "
+        raise SerializationError(f"ag.save: {_name(path)}: safetensors could not serialize: "
                                  f"{e}") from e
-    _write_atomic(path, data)
+    if not stream:
+        _write_atomic(path, data)
+        return
+    try:
+        f.write(data)
+    except TypeError:  # a text stream that io.TextIOBase does not cover
+        raise TypeError(f"ag.save: {_name(f)} is open in text mode; open it in binary mode "
+                        "('wb') or pass a path") from None
+    if hasattr(f, "flush"):
+        f.flush()
+
+
+def _stream(f, op, method, mode):
+    """True when f is a file object (has read/write), after checking it is not text-mode."""
+    if isinstance(f, (str, bytes, os.PathLike)) or not hasattr(f, method):
+        return False
+    mode_of_f = getattr(f, "mode", None)
+    if isinstance(f, io.TextIOBase) or (isinstance(mode_of_f, str) and "b" not in mode_of_f):
+        raise TypeError(f"ag.{op}: {_name(f)} is open in text mode; open it in binary mode "
+                        f"({mode!r}) or pass a path")
+    return True
+
+
+def _name(f):
+    """How messages name a path or file object."""
+    if isinstance(f, (str, bytes, os.PathLike)):
+        return repr(os.fspath(f))
+    name = getattr(f, "name", None)
+    return repr(name) if isinstance(name, str) else f"the {type(f).__name__} object"
 
 
 def _fspath(path, op):
@@ -183,8 +214,9 @@ def _write_atomic(path, data):
 
 
 # --- load ---
-def load(path):
-    """Load what ag.save wrote (or any safetensors file) from `path`.
+def load(f):
+    """Load what ag.save wrote (or any safetensors file) from `f`, a path or a binary file
+    object (read from its current position to the end, as torch.load).
 
     Tensors come back as Tensors (same dtype, requires_grad False), numpy arrays as
     numpy arrays, and the dicts, lists, numbers and strings as they were saved. A
@@ -193,14 +225,24 @@ def load(path):
     truncated or damaged file raises SerializationError, and nothing is half-loaded.
 
     Args:
-        path: a str or os.PathLike.
+        f: a str or os.PathLike, or a file object opened for binary reading
+            (open(..., "rb"), io.BytesIO).
     """
-    path = _fspath(path, "load")
-    with open(path, "rb") as f:
+    if _stream(f, "load", "read", "rb"):
+        where = _name(f)
         data = f.read()
+        if isinstance(data, str):
+            raise TypeError(f"ag.load: {where} is open in text mode; open it in binary mode "
+                            "('rb') or pass a path")
+        data = bytes(data)
+    else:
+        path = _fspath(f, "load")
+        where = repr(path)
+        with open(path, "rb") as stream:
+            data = stream.read()
 
     def fail(problem):
-        return SerializationError(f"ag.load: {path!r}: {problem}")
+        return SerializationError(f"ag.load: {where}: {problem}")
 
     header = _check_header(data, fail)
     try:

@@ -11,6 +11,8 @@ def _to_array(data, dtype, op="tensor"):
     """data (number, nested list, ndarray, Tensor) -> a fresh ndarray of one of our dtypes."""
     if isinstance(data, Tensor):
         data = data.data
+        if dtype is None:  # a Tensor keeps its dtype (torch.tensor(t)); ndarrays follow the
+            dtype = data.dtype  # default-dtype rule below
     try:
         arr = np.array(data, dtype=dtype, copy=True)
     except (ValueError, TypeError) as e:
@@ -77,7 +79,8 @@ class Tensor:
     """An n-dimensional array that records the ops applied to it for reverse-mode autograd.
 
     Args:
-        data: a number, nested list, numpy array or Tensor (always copied).
+        data: a number, nested list, numpy array or Tensor (always copied; a Tensor keeps
+            its dtype unless dtype is given).
         requires_grad: record ops on this tensor so that backward() fills its .grad.
         dtype: ag.float32 (default for floats), ag.float64, ag.int64 or ag.bool.
     """
@@ -356,6 +359,18 @@ class Tensor:
     def __rtruediv__(self, other):
         return _ops.div(other, self)
 
+    def __floordiv__(self, other):
+        return _ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _ops.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _ops.remainder(other, self)
+
     def __pow__(self, other):
         return _ops.pow(self, other)
 
@@ -391,6 +406,12 @@ class Tensor:
 
     def __itruediv__(self, other):
         return self.div_(other)
+
+    def __ifloordiv__(self, other):
+        return self.floor_divide_(other)
+
+    def __imod__(self, other):
+        return self.remainder_(other)
 
     # comparisons and logic: bool results, never part of the graph
     def __eq__(self, other):

@@ -104,6 +104,21 @@ binary("mul")
 binary("div", avoid=(None, 0.0), low=(-2.0, 0.3), high=(2.0, 2.0))
 
 
+def _draw_quotient(data):
+    """a in [-2, 2] and b of either sign with |b| in [0.5, 2]: the jumps of a % b (where a / b
+    is a whole number) are then too far apart for a central difference to straddle one."""
+    sa, sb = data.draw(S.broadcastable_shapes(2), label="shapes")
+    a = data.draw(S.arrays(sa), label="a")
+    u = data.draw(S.arrays(sb, -1.0, 1.0, salt=1), label="b")
+    return [a, np.where(u >= 0, 1.0, -1.0) * (0.5 + 1.5 * np.abs(u))], {}
+
+
+spec("remainder", _draw_quotient, lambda a, b: ag.remainder(a, b),
+     lambda T, a, b: T.remainder(a, b))
+spec("remainder_operator", _draw_quotient, lambda a, b: a % b, lambda T, a, b: a % b)
+spec("fmod", _draw_quotient, lambda a, b: ag.fmod(a, b), lambda T, a, b: T.fmod(a, b))
+
+
 def _draw_addcmul(data):
     shapes = data.draw(S.broadcastable_shapes(3), label="shapes")
     arrays = [data.draw(S.arrays(sh, salt=k), label=f"x{k}") for k, sh in enumerate(shapes)]
@@ -124,6 +139,17 @@ def _draw_pow_scalar(data):
     return [data.draw(S.arrays(shape, low, 2.0, avoid=0.0), label="x")], {"p": p}
 
 
+def _draw_pow_zero_exponents(data):
+    """Exponents with some zeros (a ** 0 is 1: no gradient to a there, as torch)."""
+    sa, sb = data.draw(S.broadcastable_shapes(2), label="shapes")
+    a = data.draw(S.arrays(sa, 0.3, 2.0), label="a")
+    b = data.draw(S.arrays(sb, -2.0, 2.0, salt=1), label="b")
+    zero = data.draw(S.arrays(sb, -1.0, 1.0, layout=False, salt=2), label="zeros") > 0
+    return [a, np.where(zero, 0.0, b)], {}
+
+
+spec("pow_zero_exponents", _draw_pow_zero_exponents, lambda a, b: ag.pow(a, b),
+     lambda T, a, b: T.pow(a, b))
 spec("pow_scalar", _draw_pow_scalar, lambda x, p: x ** p, lambda T, x, p: x ** p)
 spec("rpow_scalar", lambda data: ([data.draw(S.arrays(data.draw(S.shapes()), -2.0, 2.0))], {}),
      lambda x: 2.0 ** x, lambda T, x: 2.0 ** x)
@@ -141,6 +167,37 @@ def _draw_clamp(data):
 spec("clamp", _draw_clamp, lambda x, **kw: ag.clamp(x, **kw),
      lambda T, x, **kw: T.clamp(x, **kw))
 spec("clip", _draw_clamp, lambda x, **kw: ag.clip(x, **kw), lambda T, x, **kw: T.clip(x, **kw))
+
+
+def _draw_clamp_tensor(data):
+    """x and Tensor bounds broadcast together; the bounds overlap, so that some min > max."""
+    which = data.draw(st.sampled_from(["both", "min", "max"]), label="bounds")
+    shapes = data.draw(S.broadcastable_shapes(3 if which == "both" else 2), label="shapes")
+    arrays = [data.draw(S.arrays(shapes[0]), label="x")]
+    names = {"both": ("min", "max"), "min": ("min",), "max": ("max",)}[which]
+    ranges = {"min": (-1.5, 0.5), "max": (-0.5, 1.5)}
+    for k, name in enumerate(names):
+        arrays.append(data.draw(S.arrays(shapes[k + 1], *ranges[name], salt=k + 1), label=name))
+    return arrays, {"names": names}
+
+
+def _clamp_bounds(x, *bounds, names, clamp):
+    return clamp(x, **dict(zip(names, bounds)))
+
+
+def _torch_clamp_bounds(T, x, *bounds, names, clamp):
+    # broadcast first: torch's clamp backward combines its masks in place, and fails when
+    # the bounds broadcast to more than input with min does (the same math either way)
+    return _clamp_bounds(*T.broadcast_tensors(x, *bounds), names=names, clamp=clamp)
+
+
+spec("clamp_tensor", _draw_clamp_tensor,
+     lambda x, *b, names: _clamp_bounds(x, *b, names=names, clamp=ag.clamp),
+     lambda T, x, *b, names: _torch_clamp_bounds(T, x, *b, names=names, clamp=T.clamp))
+spec("clamp_tensor_method", _draw_clamp_tensor,
+     lambda x, *b, names: _clamp_bounds(x, *b, names=names, clamp=ag.Tensor.clamp),
+     lambda T, x, *b, names: _torch_clamp_bounds(T, x, *b, names=names,
+                                                 clamp=T.Tensor.clamp))
 
 
 def _draw_where(data):
@@ -540,6 +597,30 @@ spec("pad", _draw_pad, lambda x, pad, value: ag.pad(x, pad, value),
      lambda T, x, pad, value: T.nn.functional.pad(x, pad, value=value))
 
 
+def _draw_pad_mode(data):
+    """reflect, replicate or circular padding of the last k dims of a (k+1)- or (k+2)-d
+    tensor (the layouts torch accepts), within each mode's limits; reflect and replicate
+    may also crop (a negative amount)."""
+    mode = data.draw(st.sampled_from(["reflect", "replicate", "circular"]), label="mode")
+    k = data.draw(st.integers(1, 3), label="padded dims")
+    lead = data.draw(S.shapes(min_dims=1, max_dims=2, max_side=2), label="lead")[:2 if k < 3
+                                                                                 else 1]
+    sizes = tuple(data.draw(st.integers(1, 4), label="size") for _ in range(k))
+    pad = []
+    for n in reversed(sizes):  # (left, right) of the last dim first
+        limit = {"reflect": n - 1, "replicate": 2, "circular": n}[mode]
+        low = -1 if mode != "circular" and n >= 3 else 0
+        lo = data.draw(st.integers(low, limit), label="left")
+        hi = data.draw(st.integers(low if lo >= 0 else 0, limit), label="right")
+        pad += [lo, hi]
+    return [data.draw(S.arrays(tuple(lead) + sizes), label="x")], {"pad": tuple(pad),
+                                                                   "mode": mode}
+
+
+spec("pad_mode", _draw_pad_mode, lambda x, pad, mode: ag.pad(x, pad, mode=mode),
+     lambda T, x, pad, mode: T.nn.functional.pad(x, pad, mode=mode))
+
+
 def _draw_expand_as(data):
     arrays, kw = _draw_expand(data)
     return [arrays[0], np.zeros(kw["shape"])], {}
@@ -735,5 +816,5 @@ spec("setitem_negative_steps", _draw_setitem, lambda x, v, index: _setitem(x, in
 # they are tested directly in tests/test_tensor.py and tests/test_errors.py.
 NOT_DIFFERENTIABLE = {"allclose", "argmax", "argmin", "eq", "ge", "gt", "le", "lt", "ne",
                       "isfinite", "isnan", "logical_and", "logical_not", "logical_or",
-                      "logical_xor", "sign", "cast", "getitem"}
+                      "logical_xor", "sign", "cast", "getitem", "floor_divide", "nonzero"}
 # "getitem" is the function behind t[idx]: its Specs are "getitem*" (and "setitem").

@@ -4,8 +4,9 @@ import math
 
 import numpy as np
 
+from .. import dtypes
 from .._fpe import quiet, unquiet
-from ..function import NUMPY_OPS, GradBuffer, Primitive, _new_node, export
+from ..function import NUMPY_OPS, OUTPUT, GradBuffer, Primitive, _new_node, export
 from ..grad_mode import no_grad
 from ._common import Tensor, _wrap, as_tensor, binary, floating, shape_str
 
@@ -55,6 +56,7 @@ class Mul(Elementwise):
     """y = a * b;  dy/da = b, dy/db = a."""
 
     __slots__ = ()
+    grad_reads = ((1,), (0,))
 
     forward = np.multiply
 
@@ -71,6 +73,7 @@ class Addcmul(Elementwise):
     in place)."""
 
     __slots__ = ("value",)
+    grad_reads = ((), (2,), (1,))
 
     def __init__(self, value):
         self.value = value
@@ -96,6 +99,7 @@ class Div(Elementwise):
     """y = a / b;  dy/da = 1 / b, dy/db = -a / b^2."""
 
     __slots__ = ()
+    grad_reads = ((1,), (0, 1))
 
     def forward(self, a, b):
         if b.ndim == 0 and b and np.isfinite(b):  # x / n: nothing to warn about, and
@@ -109,6 +113,49 @@ class Div(Elementwise):
         ga = gy / b if pa is not None else None
         gb = -(gy * a) / (b * b) if pb is not None else None
         return ga, gb
+
+
+class Remainder(Elementwise):
+    """y = a - b floor(a / b) (the sign of b, as Python's %);  dy/da = 1,
+    dy/db = -floor(a / b)."""
+
+    __slots__ = ()
+    grad_reads = ((), (0, 1))
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is nan, as in torch
+            return np.remainder(a, b)
+
+    def backward(self, gy):
+        return gy, (_quotient_grad(self, gy, np.floor_divide)
+                    if self.parents[1] is not None else None)
+
+
+class Fmod(Elementwise):
+    """y = a - b trunc(a / b) (the sign of a, as C's fmod);  dy/da = 1, dy/db = -trunc(a / b)."""
+
+    __slots__ = ()
+    grad_reads = ((), (0, 1))
+
+    def forward(self, a, b):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.fmod(a, b)
+
+    def backward(self, gy):
+        return gy, (_quotient_grad(self, gy, _trunc_divide)
+                    if self.parents[1] is not None else None)
+
+
+def _trunc_divide(a, b):
+    return np.trunc(a / b)
+
+
+def _quotient_grad(node, gy, rounded):
+    """-gy * rounded(a / b): the rounded quotient is piecewise constant, so it enters as a
+    constant (no gradient through it, also under create_graph)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = rounded(node.inputs[0].data, node.inputs[1].data)
+    return gy * node.F.const(np.negative(q), gy.dtype)
 
 
 class Neg(Elementwise):
@@ -125,10 +172,12 @@ class Neg(Elementwise):
 
 
 class Pow(Elementwise):
-    """y = a ** b;  dy/da = b a^(b-1), dy/db = y log(a) (0 where a == 0 and b >= 0)."""
+    """y = a ** b;  dy/da = b a^(b-1) (0 where b == 0), dy/db = y log(a) (0 where a == 0
+    and b >= 0)."""
 
     __slots__ = ()
     save_output = True
+    grad_reads = ((0, 1), (0, 1, OUTPUT))
 
     def forward(self, a, b):
         token = quiet()
@@ -142,7 +191,20 @@ class Pow(Elementwise):
         F = self.F
         ga = gb = None
         if self.parents[0] is not None:
-            ga = gy * b * a ** (b - 1)
+            bd = self.inputs[1].data
+            if bd.all():  # the usual case: no exponent is 0
+                ga = gy * b * a ** (b - 1)
+            elif self.parents[1] is None and not bd.any():  # x ** 0: a constant, as torch's
+                ga = F.const(np.zeros(gy.shape, gy.dtype), gy.dtype)
+            else:
+                # a ** 0 is 1 for every a: no gradient where b == 0 (torch's convention),
+                # where b a^(b-1) would be 0 * inf or nan; elsewhere the formula is exact
+                # (0), and keeps the derivative with respect to b of a's gradient
+                ad = self.inputs[0].data
+                flat = (bd == 0) & ((ad == 0) | np.isnan(ad))
+                ga = gy * b * a ** (b - 1)
+                if flat.any():
+                    ga = F.where(flat, 0.0, ga)
         if self.parents[1] is not None:
             # torch's convention: no gradient to the exponent where a == 0 and b >= 0
             ad, bd = self.inputs[0].data, self.inputs[1].data
@@ -342,6 +404,49 @@ class Clamp(Elementwise):
         if self.hi is not None:
             inside &= x <= self.hi
         return gy * self.F.const(inside, gy.dtype)
+
+
+class ClampTensor(Elementwise):
+    """y = min(max(x, lo), hi) with tensor bounds (either may be absent), broadcast together;
+    as torch: dy/dx = 1 where lo <= x <= hi, dy/dlo = 1 where x < lo < hi (or no hi),
+    dy/dhi = 1 where x > hi or hi < lo (y is hi wherever lo > hi)."""
+
+    __slots__ = ("has_lo", "has_hi")
+
+    def __init__(self, has_lo, has_hi):
+        self.has_lo, self.has_hi = has_lo, has_hi
+
+    def forward(self, x, *bounds):
+        y = x
+        if self.has_lo:
+            y = np.maximum(y, bounds[0])
+        if self.has_hi:
+            y = np.minimum(y, bounds[-1])
+        return y
+
+    def backward(self, gy):
+        arrays = [t.data for t in self.inputs]  # masks only: no gradient flows through them
+        x = arrays[0]
+        lo = arrays[1] if self.has_lo else None
+        hi = arrays[-1] if self.has_hi else None
+        parents = self.parents
+        const = self.F.const
+        gx = glo = ghi = None
+        if parents[0] is not None:
+            inside = np.ones(gy.shape, dtype=bool)
+            if lo is not None:
+                inside &= x >= lo
+            if hi is not None:
+                inside &= x <= hi
+            gx = gy * const(inside, gy.dtype)
+        if lo is not None and parents[1] is not None:
+            below = x < lo if hi is None else (x < lo) & (lo < hi)
+            glo = gy * const(np.broadcast_to(below, gy.shape), gy.dtype)
+        if hi is not None and parents[-1] is not None:
+            above = x > hi if lo is None else (x > hi) | (hi < lo)
+            ghi = gy * const(np.broadcast_to(above, gy.shape), gy.dtype)
+        grads = (gx,) + ((glo,) if lo is not None else ()) + ((ghi,) if hi is not None else ())
+        return grads if len(grads) > 1 else gx
 
 
 _UINT = {2: np.uint16, 4: np.uint32, 8: np.uint64}
@@ -544,6 +649,39 @@ def div(input, other):
     return _DIV(a, b)
 
 
+def _integer_quotient_args(input, other, op):
+    a, b = binary(input, other, op)
+    kind = a.data.dtype.kind
+    if kind == "b":
+        raise TypeError(f"{op}: not supported for bool tensors")
+    if kind != "f" and not b.data.all():
+        raise RuntimeError(f"{op}: ZeroDivisionError (integer division by zero)")
+    return a, b
+
+
+@export
+def floor_divide(input, other):
+    """floor(input / other), rounding toward -inf (Python's //). Not differentiable (torch
+    has no derivative for it): the result is a constant, outside the graph."""
+    a, b = _integer_quotient_args(input, other, "floor_divide")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _wrap(np.asarray(np.floor_divide(a.data, b.data)))
+
+
+@export
+def remainder(input, other):
+    """input - other * floor(input / other): the remainder with the sign of other, as
+    Python's % and torch.remainder."""
+    return Remainder.apply(*_integer_quotient_args(input, other, "remainder"))
+
+
+@export
+def fmod(input, other):
+    """input - other * trunc(input / other): the remainder with the sign of input, as C's
+    fmod and torch.fmod."""
+    return Fmod.apply(*_integer_quotient_args(input, other, "fmod"))
+
+
 @export
 def neg(input):
     return _NEG(as_tensor(input, "neg"))
@@ -610,13 +748,33 @@ def abs(input):  # noqa: A001
 
 @export
 def clamp(input, min=None, max=None):  # noqa: A002
-    """Limit every element to [min, max] (either bound may be None)."""
+    """Limit every element to [min, max] (either bound may be None). The bounds are numbers
+    or Tensors; Tensor bounds broadcast with input and get gradients, as in torch."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     x = as_tensor(input, "clamp")
-    lo = min.item() if isinstance(min, Tensor) else min
-    hi = max.item() if isinstance(max, Tensor) else max
-    return Clamp.apply(x, lo=lo, hi=hi)
+    if not isinstance(min, Tensor) and not isinstance(max, Tensor):
+        return Clamp.apply(x, lo=min, hi=max)
+    return _clamp_tensor(x, min, max)
+
+
+def _clamp_tensor(x, lo, hi):
+    ts = [x]
+    for name, bound in (("min", lo), ("max", hi)):
+        if bound is not None:
+            ts.append(as_tensor(bound, "clamp", name))
+    dtype, dimensioned = x.data.dtype, x.data.ndim > 0
+    for t in ts[1:]:  # the result type of all three (torch's promotion), as torch.clamp's
+        dtype = dtypes.promote(dtype, t.data.dtype, dimensioned, t.data.ndim > 0)
+        dimensioned = dimensioned or t.data.ndim > 0
+    ts = [t if t.data.dtype == dtype else cast(t, dtype) for t in ts]
+    try:
+        np.broadcast_shapes(*[t.data.shape for t in ts])
+    except ValueError:
+        shapes = " and ".join(shape_str(t.data.shape) for t in ts)
+        raise ValueError(f"clamp: shapes {shapes} (input, then the bounds) cannot be broadcast "
+                         "together") from None
+    return ClampTensor.apply(*ts, has_lo=lo is not None, has_hi=hi is not None)
 
 
 @export
@@ -626,8 +784,14 @@ def clip(input, min=None, max=None):  # noqa: A002
 
 
 @export(method=False)
-def where(condition, input, other):
-    """Elements of input where condition holds, else of other (both broadcast)."""
+def where(condition, input=None, other=None):
+    """Elements of input where condition holds, else of other (both broadcast). With the
+    condition alone: nonzero(condition, as_tuple=True), the indices where it holds."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    if input is None or other is None:
+        raise TypeError("where: give both input and other, or neither (where(condition) is "
+                        "nonzero(condition, as_tuple=True))")
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         cond = cond.astype(bool)
@@ -709,6 +873,16 @@ def isnan(input):
 @export
 def isfinite(input):
     return _wrap(np.isfinite(as_tensor(input, "isfinite").data))
+
+
+@export
+def nonzero(input, *, as_tuple=False):
+    """The indices of the nonzero elements: an int64 tensor of shape (count, input.ndim),
+    or with as_tuple=True one 1-d tensor per dim (a 0-d input counts as 1-d), as torch."""
+    x = as_tensor(input, "nonzero").data
+    if as_tuple:
+        return tuple(_wrap(i.astype(np.int64, copy=False)) for i in np.nonzero(np.atleast_1d(x)))
+    return _wrap(np.argwhere(x).astype(np.int64, copy=False))
 
 
 @export

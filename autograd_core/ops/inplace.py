@@ -8,7 +8,7 @@ from ..function import EPOCH, Primitive
 from ..random import generator
 from ..tensor import Tensor, _wrap
 from ._common import as_tensor, const, shape_str
-from .elementwise import add, cast, clamp, div, mul, sub, where
+from .elementwise import add, cast, clamp, div, floor_divide, fmod, mul, remainder, sub, where
 from .shape import _norm_index, index_get, index_set
 
 _grad_enabled = grad_mode.enabled
@@ -151,8 +151,23 @@ def div_(self, other):
 
 
 @_method
+def floor_divide_(self, other):
+    return _apply(self, "floor_divide_", floor_divide, other)
+
+
+@_method
+def remainder_(self, other):
+    return _apply(self, "remainder_", remainder, other)
+
+
+@_method
+def fmod_(self, other):
+    return _apply(self, "fmod_", fmod, other)
+
+
+@_method
 def clamp_(self, min=None, max=None):  # noqa: A002
-    return _apply(self, "clamp_", lambda a: clamp(a, min, max))
+    return _apply(self, "clamp_", clamp, min, max)  # (tensor bounds may require grad)
 
 
 @_method

@@ -13,6 +13,7 @@ class MatMul(Primitive):
     """y = a @ b;  da = gy @ b^T, db = a^T @ gy (1-d operands as in numpy/torch)."""
 
     __slots__ = ()
+    grad_reads = ((1,), (0,))
 
     def forward(self, a, b):
         return np.matmul(a, b)
@@ -120,6 +121,7 @@ class Addmm(Primitive):
     """
 
     __slots__ = ("alpha", "beta")
+    grad_reads = ((), (2,), (1,))  # c's gradient reads nothing
 
     def __init__(self, alpha, beta):
         self.alpha, self.beta = alpha, beta
@@ -230,6 +232,11 @@ class Einsum(Primitive):
 
     def __init__(self, ins, out):
         self.ins, self.out = ins, out
+
+    @property
+    def grad_reads(self):  # operand i's gradient reads every other operand
+        n = len(self.ins)
+        return tuple(tuple(j for j in range(n) if j != i) for i in range(n))
 
     def forward(self, *xs):
         eq = ",".join(self.ins) + "->" + self.out

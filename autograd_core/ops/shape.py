@@ -1,11 +1,13 @@
 """Shape primitives: views, broadcasting, indexing, concatenation and padding."""
 
+import functools
 import math
 
 import numpy as np
 
 from ..function import Primitive, SliceGrad, ZeroGrad, export
 from ._common import Tensor, as_tensor, norm_dim, shape_str
+from .elementwise import clone
 
 _ALL = slice(None)
 
@@ -621,15 +623,26 @@ class Pad(Primitive):
         return self.F.apply(Pad, gy, widths=tuple((-lo, -hi) for lo, hi in self.widths), value=0)
 
 
+_PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
 @export(method=False)
-def pad(input, pad, value=0):  # noqa: A002
-    """Pad with a constant; pad = (left, right) for the last dim, then the one before, ...
-    as torch.nn.functional.pad (negative amounts crop)."""
+def pad(input, pad, value=0, mode="constant"):  # noqa: A002
+    """Pad the last len(pad) // 2 dims: pad = (left, right) for the last dim, then the one
+    before, ... as torch.nn.functional.pad. mode 'constant' fills with value (negative
+    amounts crop); 'reflect' mirrors without the edge, 'replicate' repeats the edge and
+    'circular' wraps around (these take no value)."""
     x = as_tensor(input, "pad")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
         raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice the "
                          f"number of dims ({x.ndim}) of a tensor of shape {shape_str(x.shape)}")
+    if mode != "constant":
+        if mode not in _PAD_MODES:
+            raise ValueError(f"pad: mode {mode!r} is not supported ({', '.join(_PAD_MODES)})")
+        if value is not None and value != 0:
+            raise ValueError(f"pad: value is only used with mode 'constant', not {mode!r}")
+        return _pad_by_index(x, pad, mode)
     widths = [(0, 0)] * x.ndim
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
@@ -637,5 +650,45 @@ def pad(input, pad, value=0):  # noqa: A002
         if x.shape[d] + lo + hi < 0:
             raise ValueError(f"pad: padding {(lo, hi)} would make dim {d} of a tensor of shape "
                              f"{shape_str(x.shape)} negative")
-    return Pad.apply(x, widths=tuple(widths), value=value)
+    return Pad.apply(x, widths=tuple(widths), value=0 if value is None else value)
 
+
+def _pad_by_index(x, pad, mode):
+    """reflect, replicate or circular padding: per padded dim, a gather of the source
+    positions (getitem with an index array), whose gradient adds each copy back."""
+    shape = x.shape
+    out = x
+    for k in range(len(pad) // 2):
+        dim = x.ndim - 1 - k
+        lo, hi = pad[2 * k], pad[2 * k + 1]
+        if lo == 0 and hi == 0:
+            continue
+        n = shape[dim]
+        bad = functools.partial(_pad_error, mode, (lo, hi), dim, shape)
+        if n + lo + hi < 0:
+            raise bad("would make it negative")
+        if mode == "circular":  # as torch: crop by the negative amounts, then wrap around
+            start, m = max(-lo, 0), n - max(-lo, 0) - max(-hi, 0)
+            if max(lo, 0) > m or max(hi, 0) > m:
+                raise bad(f"must be at most the size it wraps around ({max(m, 0)})")
+            idx = start + np.arange(-max(lo, 0), m + max(hi, 0)) % max(m, 1)
+        else:
+            if mode == "reflect" and (lo >= n or hi >= n):
+                raise bad(f"must be less than its size ({n})")
+            if n == 0:
+                raise bad("cannot fill from an empty dim")
+            idx = np.arange(-lo, n + hi)
+            if mode == "replicate":
+                idx = np.clip(idx, 0, n - 1)
+            else:
+                idx = np.abs(idx)
+                idx = np.where(idx > n - 1, 2 * (n - 1) - idx, idx)
+                if idx.size and idx.min() < 0:
+                    raise bad(f"crops past the mirrored range of its size ({n})")
+        out = getitem(out, (slice(None),) * dim + (idx,))
+    return out if out is not x else clone(x)
+
+
+def _pad_error(mode, amounts, dim, shape, rule):
+    return ValueError(f"pad: {mode} padding {amounts} of dim {dim} {rule} (input of shape "
+                      f"{shape_str(shape)})")
