@@ -13,8 +13,12 @@ import numpy as np
 import autograd_core as ag
 from autograd_core.ops._common import shape_str
 
+from . import functional as F
 from . import init
+from .attention import _check_device
 from .module import Module, Parameter
+
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 def _tuple(value, n, name, op):
@@ -178,17 +182,18 @@ class _ConvNd(Module):
     _nd = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
-                 dilation=1, groups=1, bias=True, padding_mode="zeros", dtype=None,
-                 transposed=False, output_padding=0):
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None, transposed=False, output_padding=0):
         super().__init__()
         name = type(self).__name__
         nd = self._nd
+        _check_device(name, device)
         if groups <= 0 or in_channels % groups or out_channels % groups:
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise ValueError(f"{name}: padding_mode {padding_mode!r} is not supported "
-                             "(only 'zeros')")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, but got "
+                             f"padding_mode={padding_mode!r}")
         if isinstance(padding, str) and padding not in ("same", "valid"):
             raise ValueError(f"Invalid padding string {padding!r}, should be one of "
                              "{'valid', 'same'}")
@@ -205,6 +210,14 @@ class _ConvNd(Module):
         self.output_padding = _tuple(output_padding, nd, "output_padding", name)
         self.groups = groups
         self.padding_mode = padding_mode
+        # the widths F.pad takes for a padding_mode other than 'zeros' (last dim first,
+        # 'same' with the extra one on the right), as PyTorch's attribute of this name
+        if isinstance(self.padding, str):
+            pairs = (_same_padding(self.kernel_size, self.dilation) if self.padding == "same"
+                     else [(0, 0)] * nd)
+        else:
+            pairs = [(p, p) for p in self.padding]
+        self._reversed_padding_repeated_twice = [w for pair in reversed(pairs) for w in pair]
         if transposed:
             shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
@@ -233,7 +246,18 @@ class _ConvNd(Module):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
+
+    def _conv_forward(self, input, conv):
+        if self.padding_mode != "zeros":
+            # pad in that mode, then convolve unpadded (PyTorch's two steps)
+            input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return conv(input, self.weight, self.bias, self.stride, 0, self.dilation,
+                        self.groups)
+        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                    self.groups)
 
 
 class Conv1d(_ConvNd):
@@ -241,18 +265,29 @@ class Conv1d(_ConvNd):
 
     _nd = 1
 
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+
     def forward(self, input):
-        return conv1d(input, self.weight, self.bias, self.stride, self.padding,
-                      self.dilation, self.groups)
+        return self._conv_forward(input, conv1d)
 
 
 class Conv2d(_ConvNd):
     """2-d convolution over (N, C_in, H, W): weight (C_out, C_in / groups, kh, kw); stride,
-    padding (ints, tuples, 'same', 'valid'), dilation, groups, bias as in PyTorch."""
+    padding (ints, tuples, 'same', 'valid'), dilation, groups, bias, padding_mode ('zeros',
+    'reflect', 'replicate', 'circular') as in PyTorch."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
 
     def forward(self, input):
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                      self.dilation, self.groups)
+        return self._conv_forward(input, conv2d)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -261,11 +296,13 @@ class ConvTranspose2d(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
-                 dtype=None):
+                 device=None, dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError('Only "zeros" padding mode is supported for ConvTranspose2d')
         if isinstance(padding, str):
             raise ValueError("ConvTranspose2d: padding must be an int or a tuple")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, dtype, transposed=True,
+                         groups, bias, padding_mode, device, dtype, transposed=True,
                          output_padding=output_padding)
 
     def forward(self, input):

@@ -107,26 +107,60 @@ def flatten(input, start_dim=1, end_dim=-1):
 
 
 def one_hot(tensor, num_classes=-1):
-    """Class indices (int64) -> int64 tensor with one more dim of size num_classes."""
+    """Class indices (int64) -> int64 tensor with one more dim of size num_classes
+    (num_classes=-1: one more than the largest index)."""
     idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise TypeError("one_hot is only applicable to index tensor of integer dtype, got "
                         f"{idx.dtype}")
+    if idx.size and idx.min() < 0:
+        raise RuntimeError(f"one_hot: class values must be non-negative, got {int(idx.min())} "
+                           f"(num_classes={num_classes})")
     if num_classes == -1:
-        num_classes = int(idx.max()) + 1 if idx.size else 0
-    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
-        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got "
-                           f"{int(idx.min())}..{int(idx.max())}")
+        if not idx.size:
+            raise RuntimeError("one_hot: can not infer the number of classes from an empty "
+                               "tensor (pass num_classes)")
+        num_classes = int(idx.max()) + 1
+    if num_classes < 0:
+        raise RuntimeError(f"one_hot: num_classes must be -1 or non-negative, got {num_classes}")
+    if idx.size and idx.max() >= num_classes:
+        raise RuntimeError(f"one_hot: class values must be smaller than num_classes="
+                           f"{num_classes}, got {int(idx.max())}")
     return ag.tensor((idx[..., None] == np.arange(num_classes)).astype(np.int64))
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
-    """input / max(||input||_p over dim, eps)."""
+    """input / max(||input||_p over dim, eps), as PyTorch: p = inf is the largest |x|,
+    -inf the smallest, 0 the count of nonzeros (no gradient), else sum(|x|^p)^(1/p).
+    A norm of 0 has gradient 0, so rows smaller than eps get gradient 1 / eps, not NaN."""
+    return input / ag.clamp(_vector_norm(input, p, dim), min=eps)
+
+
+def _vector_norm(x, p, dim):
+    """||x||_p over dim (keepdim), with PyTorch's gradient where x or the norm is 0: the
+    powers that blow up there see 1 instead, behind a where that then drops them (the
+    double-where trick: a where alone still lets inf * 0 = NaN through)."""
+    p = float(p)
+    a = x.abs()
+    if p == math.inf:
+        return a.amax(dim=dim, keepdim=True)
+    if p == -math.inf:
+        return a.amin(dim=dim, keepdim=True)
+    if p == 0:
+        count = (x.data != 0).sum(axis=dim, keepdims=True)
+        return ag.tensor(count.astype(x.dtype), dtype=x.dtype)
+    if p == 1:
+        return a.sum(dim=dim, keepdim=True)
     if p == 2:
-        norm = (input * input).sum(dim=dim, keepdim=True).sqrt()
+        s = (x * x).sum(dim=dim, keepdim=True)
     else:
-        norm = (input.abs() ** p).sum(dim=dim, keepdim=True) ** (1.0 / p)
-    return input / ag.clamp(norm, min=eps)
+        nonzero = ag.tensor(a.data != 0)  # NaN stays NaN
+        s = ag.where(nonzero, ag.where(nonzero, a, 1.0) ** p, 0.0 if p > 0 else math.inf)
+        s = s.sum(dim=dim, keepdim=True)
+    positive = ag.tensor((s.data > 0) & np.isfinite(s.data))
+    root = ag.where(positive, s, 1.0)
+    root = root.sqrt() if p == 2 else root ** (1.0 / p)
+    return ag.where(positive, root, ag.tensor(s.data ** (1.0 / p), dtype=x.dtype))
 
 
 # --- normalisation ---
@@ -189,9 +223,41 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 # --- embedding ---
 
-def embedding(input, weight, padding_idx=None):
+def _check_dense(op, sparse):
+    """sparse=True asks for a sparse weight gradient, which autograd_core does not have."""
+    if sparse:
+        raise ValueError(f"{op}: sparse=True is not supported: autograd_core has no sparse "
+                         "gradients (sparse=False gives the same gradient, dense)")
+
+
+def _embedding_renorm_(weight, idx, max_norm, norm_type):
+    """torch.embedding_renorm_: every row of weight that idx looks up and whose
+    norm_type-norm exceeds max_norm is scaled, in place and untracked, by
+    max_norm / (norm + 1e-7)."""
+    rows = np.unique(idx)
+    w = weight.data[rows]
+    norms = np.linalg.norm(w, ord=norm_type, axis=1).astype(np.float64)
+    big = norms > max_norm
+    if big.any():
+        # the scale in double, applied in the weight's dtype, as PyTorch's row *= scale
+        scale = (max_norm / (norms[big] + 1e-7)).astype(weight.dtype)
+        with ag.no_grad():
+            weight[rows[big]] = ag.tensor(w[big] * scale[:, None], dtype=weight.dtype)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
     """Rows of weight picked by the integer indices in input: output shape input.shape +
-    (embedding_dim,). The row at padding_idx gets no gradient."""
+    (embedding_dim,). The row at padding_idx gets no gradient.
+
+    Args:
+        max_norm: before the lookup, every looked-up row whose norm_type-norm exceeds
+            max_norm is rescaled in place to (about) max_norm, as in PyTorch.
+        scale_grad_by_freq: each row's gradient is divided by how often its index occurs
+            in input.
+        sparse: must be False (autograd_core has dense gradients only).
+    """
+    _check_dense("embedding", sparse)
     idx = input.data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
@@ -199,7 +265,19 @@ def embedding(input, weight, padding_idx=None):
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         bad = int(idx.max()) if idx.max() >= n else int(idx.min())
         raise IndexError(f"embedding: index {bad} is out of range for {n} embeddings")
+    if padding_idx is not None and not -n <= padding_idx < n:
+        raise ValueError(f"embedding: Padding_idx must be within num_embeddings, got "
+                         f"padding_idx={padding_idx} for {n} embeddings")
+    if max_norm is not None and idx.size:
+        _embedding_renorm_(weight, idx, max_norm, norm_type)
     out = weight[ag.tensor(idx)]
+    if scale_grad_by_freq and out.requires_grad:
+        # y - y.detach() is exactly 0, so the value stays out's; the gradient reaching the
+        # weight goes through y only, scaled per looked-up element by 1 / its index's count
+        _, inverse, counts = np.unique(idx.ravel(), return_inverse=True, return_counts=True)
+        scale = (1.0 / counts)[inverse].reshape(idx.shape + (1,))
+        y = out * ag.tensor(scale, dtype=out.dtype)
+        out = out.detach() + (y - y.detach())
     if padding_idx is not None:
         keep = ag.tensor((idx != padding_idx % n)[..., None])
         out = ag.where(keep, out, out.detach())
@@ -207,32 +285,6 @@ def embedding(input, weight, padding_idx=None):
 
 
 # --- resampling ---
-
-def _out_sizes(input, size, scale_factor, op):
-    spatial = input.shape[2:]
-    if (size is None) == (scale_factor is None):
-        raise ValueError(f"{op}: give exactly one of size and scale_factor")
-    n = len(spatial)
-    if size is not None:
-        sizes = (size,) * n if isinstance(size, int) else tuple(size)
-        if len(sizes) != n:
-            raise ValueError(f"{op}: size {size} has {len(sizes)} entries for an input of "
-                             f"shape {shape_str(input.shape)} with {n} spatial dims")
-        scales = tuple(i / o for i, o in zip(spatial, sizes))
-    else:
-        factors = (scale_factor,) * n if isinstance(scale_factor, (int, float)) \
-            else tuple(scale_factor)
-        if len(factors) != n:
-            raise ValueError(f"{op}: scale_factor {scale_factor} has {len(factors)} entries "
-                             f"for an input of shape {shape_str(input.shape)} with {n} "
-                             "spatial dims")
-        sizes = tuple(int(np.floor(i * f)) for i, f in zip(spatial, factors))
-        scales = tuple(1.0 / f for f in factors)  # PyTorch maps with the given factor
-    if any(s <= 0 for s in sizes):
-        raise ValueError(f"{op}: output size {sizes} must be positive (input shape "
-                         f"{shape_str(input.shape)})")
-    return sizes, scales
-
 
 def pad(input, pad, mode="constant", value=None):
     """Pad the last len(pad) // 2 dims: pad = (left, right) for the last dim, then the one
@@ -275,41 +327,8 @@ def _take(x, dim, idx):
     return x[(slice(None),) * dim + (ag.tensor(idx),)]
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Resize the spatial dims of (N, C, *spatial): 'nearest' copies the source pixel
-    floor(dst * scale); 'linear' / 'bilinear' mix the two nearest source pixels per dim
-    (separable, so bilinear is linear along H then W). align_corners as in PyTorch."""
-    linear_modes = {"linear": 3, "bilinear": 4}
-    if mode not in ("nearest",) + tuple(linear_modes):
-        raise ValueError(f"interpolate: mode '{mode}' is not supported (nearest, linear, "
-                         "bilinear)")
-    if mode in linear_modes and input.ndim != linear_modes[mode]:
-        raise ValueError(f"interpolate: mode '{mode}' expects a {linear_modes[mode]}D input, "
-                         f"got shape {shape_str(input.shape)}")
-    if mode == "nearest" and align_corners is not None:
-        raise ValueError("align_corners option can only be set with the interpolating modes: "
-                         "linear | bilinear | bicubic | trilinear")
-    if input.ndim < 3:
-        raise ValueError("interpolate: expected (N, C, *spatial), got shape "
-                         f"{shape_str(input.shape)}")
-    sizes, scales = _out_sizes(input, size, scale_factor, "interpolate")
-    x = input
-    for k, (n_in, n_out, scale) in enumerate(zip(input.shape[2:], sizes, scales)):
-        dim = k + 2
-        dst = np.arange(n_out, dtype=np.float64)
-        if mode == "nearest":
-            x = _take(x, dim, np.minimum(np.floor(dst * scale).astype(np.int64), n_in - 1))
-            continue
-        if align_corners:
-            src = dst * ((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
-        else:
-            src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
-        i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
-        i1 = np.minimum(i0 + 1, n_in - 1)
-        shape = (n_out,) + (1,) * (input.ndim - dim - 1)
-        lam = ag.tensor((src - i0).reshape(shape), dtype=input.dtype)
-        x = _take(x, dim, i0) * (1.0 - lam) + _take(x, dim, i1) * lam
-    return x
+# interpolate (and its deprecated alias upsample) lives in pooling.py: its 'area' mode is
+# adaptive average pooling, and every mode is a weight matrix per dim as that one is
 
 
 # the functional forms that live next to their layers
@@ -330,5 +349,11 @@ from .loss import (  # noqa: E402, F401
     nll_loss,
     smooth_l1_loss,
 )
-from .pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d  # noqa: E402, F401
+from .pooling import (  # noqa: E402, F401
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    interpolate,
+    max_pool2d,
+    upsample,
+)
 from .recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402, F401

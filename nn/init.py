@@ -1,5 +1,8 @@
 """Weight initialisation, as torch.nn.init: in place, without recording, drawing from the
-one global generator (ag.manual_seed makes it reproducible).
+one global generator (ag.manual_seed makes it reproducible), or from the numpy
+Generator passed as `generator=` (then the global stream is left untouched;
+autograd_core has no Generator class of its own: its global generator is a
+numpy.random.Generator too, see autograd_core/random.py).
 
 Fan-in and fan-out of a weight of shape (out, in, *kernel): fan_in = in * prod(kernel),
 fan_out = out * prod(kernel). Xavier/Glorot keeps the variance of activations and
@@ -13,12 +16,22 @@ import math
 import numpy as np
 
 import autograd_core as ag
-from autograd_core.random import generator
+from autograd_core.random import generator as _global_generator
 
 
 def _check(tensor, op):
     if not isinstance(tensor, ag.Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(tensor).__name__}")
+
+
+def _rng(generator, op):
+    """The numpy Generator to draw from: the one given, else the global one."""
+    if generator is None:
+        return _global_generator()
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(f"{op}: generator must be a numpy.random.Generator or None, got "
+                        f"{type(generator).__name__}")
+    return generator
 
 
 def _fill(tensor, values):
@@ -67,16 +80,17 @@ def _fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a=0.0, b=1.0):
-    """Fill with U(a, b)."""
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with U(a, b), drawn from `generator` (a numpy.random.Generator) if given."""
     _check(tensor, "uniform_")
-    return _fill(tensor, generator().uniform(a, b, tensor.shape))
+    return _fill(tensor, _rng(generator, "uniform_").uniform(a, b, tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
-    """Fill with N(mean, std^2)."""
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with N(mean, std^2), drawn from `generator` (a numpy.random.Generator) if
+    given."""
     _check(tensor, "normal_")
-    return _fill(tensor, generator().normal(mean, std, tensor.shape))
+    return _fill(tensor, _rng(generator, "normal_").normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):
@@ -92,31 +106,31 @@ def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     a = gain * math.sqrt(6.0 / (fan_in + fan_out))
-    return uniform_(tensor, -a, a)
+    return uniform_(tensor, -a, a, generator)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He: U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a).
     (PyTorch's Linear and Conv default: a = sqrt(5), which gives b = 1 / sqrt(fan_in).)"""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He: N(0, std^2) with std = gain / sqrt(fan)."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
 def _layer_default_(weight, bias):
@@ -130,7 +144,7 @@ def _layer_default_(weight, bias):
         uniform_(bias, -bound, bound)
 
 
-def orthogonal_(tensor, gain=1.0):
+def orthogonal_(tensor, gain=1.0, generator=None):
     """A (semi-)orthogonal matrix (rows or columns orthonormal), from the QR decomposition
     of a Gaussian matrix with the signs fixed so the draw is uniform (Saxe et al. 2013);
     dims after the first are flattened."""
@@ -138,9 +152,10 @@ def orthogonal_(tensor, gain=1.0):
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.data.size == 0:
         return tensor
+    rng = _rng(generator, "orthogonal_")
     rows = tensor.shape[0]
     cols = tensor.data.size // rows
-    flat = generator().normal(0.0, 1.0, (rows, cols))
+    flat = rng.normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)
@@ -150,12 +165,13 @@ def orthogonal_(tensor, gain=1.0):
     return _fill(tensor, (gain * q).reshape(tensor.shape))
 
 
-def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """N(mean, std^2) restricted to [a, b] (redrawn until inside)."""
     _check(tensor, "trunc_normal_")
-    values = generator().normal(mean, std, tensor.shape)
+    rng = _rng(generator, "trunc_normal_")
+    values = rng.normal(mean, std, tensor.shape)
     bad = (values < a) | (values > b)
     while bad.any():
-        values[bad] = generator().normal(mean, std, int(bad.sum()))
+        values[bad] = rng.normal(mean, std, int(bad.sum()))
         bad = (values < a) | (values > b)
     return _fill(tensor, values)

@@ -2,18 +2,27 @@
 
 
 import autograd_core as ag
+from autograd_core.tensor import Tensor
 
 from . import functional as F
 from . import init
 from .module import Module, Parameter
 
 
+def _check_device(op, device):
+    """The layers' `device` argument: None or the CPU (attention.py's check, shared)."""
+    # imported when called: attention.py imports this module (and norm.py) at its top
+    from .attention import _check_device as check
+    check(op, device)
+
+
 class Linear(Module):
     """y = x W^T + b. weight: (out_features, in_features); weight and bias start as
     U(-1/sqrt(in_features), 1/sqrt(in_features)), as in PyTorch."""
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        _check_device("Linear", device)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(ag.empty(out_features, in_features, dtype=dtype))
@@ -79,10 +88,24 @@ class Dropout(Module):
 
 class Embedding(Module):
     """A lookup table: row i of weight (num_embeddings, embedding_dim) is the vector of
-    index i; weight starts as N(0, 1), with the padding_idx row zero and never updated."""
+    index i; weight starts as N(0, 1), with the padding_idx row zero and never updated.
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None):
+    Args:
+        max_norm: looked-up rows with a norm_type-norm above it are rescaled in place to
+            that norm before the lookup (as torch.embedding_renorm_).
+        scale_grad_by_freq: divide each row's gradient by how often its index occurs in
+            the mini-batch.
+        sparse: must be False (autograd_core has dense gradients only).
+        _weight, _freeze: use this (num_embeddings, embedding_dim) tensor as the weight
+            (sharing its array), and make it not require grad; see from_pretrained.
+    """
+
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
+                 norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
+                 _freeze=False, device=None, dtype=None):
         super().__init__()
+        _check_device("Embedding", device)
+        F._check_dense("Embedding", sparse)
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError("Padding_idx must be within num_embeddings")
@@ -90,8 +113,37 @@ class Embedding(Module):
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx
-        self.weight = Parameter(ag.empty(num_embeddings, embedding_dim, dtype=dtype))
-        self.reset_parameters()
+        self.max_norm = max_norm
+        self.norm_type = norm_type
+        self.scale_grad_by_freq = scale_grad_by_freq
+        self.sparse = sparse
+        if _weight is None:
+            self.weight = Parameter(ag.empty(num_embeddings, embedding_dim, dtype=dtype),
+                                    requires_grad=not _freeze)
+            self.reset_parameters()
+        else:
+            shape = tuple(_weight.shape)
+            if shape != (num_embeddings, embedding_dim):
+                raise ValueError(f"Embedding: Shape of weight does not match num_embeddings "
+                                 f"and embedding_dim: _weight of shape {shape}, expected "
+                                 f"{(num_embeddings, embedding_dim)}")
+            self.weight = Parameter(_weight, requires_grad=not _freeze)
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
+                        norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+        """An Embedding whose weight is `embeddings` (num_embeddings, embedding_dim), its
+        array shared; freeze: the weight does not require grad (is not trained)."""
+        if not isinstance(embeddings, Tensor):
+            raise TypeError(f"Embedding.from_pretrained: embeddings must be a Tensor, got "
+                            f"{type(embeddings).__name__}")
+        if embeddings.ndim != 2:
+            raise ValueError("Embedding.from_pretrained: Embeddings parameter is expected to "
+                             f"be 2-dimensional, got shape {tuple(embeddings.shape)}")
+        rows, cols = embeddings.shape
+        return cls(rows, cols, padding_idx=padding_idx, max_norm=max_norm,
+                   norm_type=norm_type, scale_grad_by_freq=scale_grad_by_freq, sparse=sparse,
+                   _weight=embeddings, _freeze=freeze)
 
     def reset_parameters(self):
         init.normal_(self.weight)
@@ -100,29 +152,43 @@ class Embedding(Module):
                 self.weight[self.padding_idx] = 0.0
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm,
+                           self.norm_type, self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
-        text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None
-                       else "")
+        s = f"{self.num_embeddings}, {self.embedding_dim}"
+        if self.padding_idx is not None:
+            s += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            s += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            s += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            s += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        return s
 
 
 class Upsample(Module):
-    """Resize (N, C, *spatial) by size or scale_factor: mode 'nearest' (default),
-    'linear' (3D input) or 'bilinear' (4D input)."""
+    """Resize (N, C, *spatial) by size or scale_factor with F.interpolate: mode
+    'nearest' (default), 'nearest-exact', 'area', 'linear' (3D input), 'bilinear' or
+    'bicubic' (4D input), 'trilinear' (5D input)."""
 
-    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None):
         super().__init__()
         self.size = size
-        self.scale_factor = float(scale_factor) if isinstance(scale_factor, int) \
-            else scale_factor
+        if isinstance(scale_factor, tuple):
+            self.scale_factor = tuple(float(factor) for factor in scale_factor)
+        else:  # as PyTorch: a zero scale_factor counts as none
+            self.scale_factor = float(scale_factor) if scale_factor else None
         self.mode = mode
         self.align_corners = align_corners
+        self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input):
         return F.interpolate(input, self.size, self.scale_factor, self.mode,
-                             self.align_corners)
+                             self.align_corners,
+                             recompute_scale_factor=self.recompute_scale_factor)
 
     def extra_repr(self):
         if self.scale_factor is not None:

@@ -5,6 +5,7 @@ import autograd_core as ag
 
 from . import functional as F
 from . import init
+from .linear import _check_device
 from .module import Module, Parameter
 
 
@@ -12,16 +13,20 @@ class _BatchNorm(Module):
     _ndims = ()  # the input ranks a subclass accepts
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, dtype=None):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
+        _check_device(type(self).__name__, device)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
+        if affine:  # bias=False: a scale but no shift, as in PyTorch
             self.weight = Parameter(ag.ones(num_features, dtype=dtype))
-            self.bias = Parameter(ag.zeros(num_features, dtype=dtype))
+            if bias:
+                self.bias = Parameter(ag.zeros(num_features, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -44,7 +49,8 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
-            init.zeros_(self.bias)
+            if self.bias is not None:
+                init.zeros_(self.bias)
 
     def forward(self, input):
         if input.ndim not in self._ndims:
@@ -66,7 +72,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -86,8 +93,9 @@ class LayerNorm(Module):
     elementwise (weight ones, bias zeros)."""
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 dtype=None):
+                 device=None, dtype=None):
         super().__init__()
+        _check_device("LayerNorm", device)
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(normalized_shape)

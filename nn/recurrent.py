@@ -15,6 +15,7 @@ from autograd_core.tensor import Tensor
 
 from . import functional as F
 from . import init
+from .attention import _check_device
 from .module import Module, Parameter
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -150,8 +151,9 @@ def _reset_uniform(module):
 class _CellBase(Module):
     _gates = 1
 
-    def __init__(self, input_size, hidden_size, bias, dtype):
+    def __init__(self, input_size, hidden_size, bias, device, dtype):
         super().__init__()
+        _check_device(type(self).__name__, device)
         _check_sizes(input_size, hidden_size)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         rows = self._gates * hidden_size
@@ -184,12 +186,13 @@ class RNNCell(_CellBase):
     """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). Input (N, input_size) or
     (input_size,); hx of the matching (N, hidden_size) shape, zeros when omitted."""
 
-    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=None):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
+                 dtype=None):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity: {nonlinearity}. Select from 'tanh' or "
                              "'relu'.")
         self.__dict__["nonlinearity"] = nonlinearity
-        super().__init__(input_size, hidden_size, bias, dtype)
+        super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
         fn = rnn_tanh_cell if self.nonlinearity == "tanh" else rnn_relu_cell
@@ -202,8 +205,8 @@ class LSTMCell(_CellBase):
 
     _gates = 4
 
-    def __init__(self, input_size, hidden_size, bias=True, dtype=None):
-        super().__init__(input_size, hidden_size, bias, dtype)
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
         if hx is None:
@@ -217,8 +220,8 @@ class GRUCell(_CellBase):
 
     _gates = 3
 
-    def __init__(self, input_size, hidden_size, bias=True, dtype=None):
-        super().__init__(input_size, hidden_size, bias, dtype)
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
         return gru_cell(input, self._zeros(input) if hx is None else hx, self.weight_ih,
@@ -227,14 +230,23 @@ class GRUCell(_CellBase):
 
 # --- multi-layer, optionally bidirectional layers over whole sequences ---
 
+def _no_projection(proj_size):
+    # PyTorch's RNN and GRU refuse a proj_size argument, even 0
+    if proj_size is not None:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+
+
 class RNNBase(Module):
     """What RNN, LSTM and GRU share: the parameters (PyTorch's names and order:
-    weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, then the same with
-    _reverse), the checks, and the loop over layers and directions."""
+    weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k}, weight_hr_l{k} (an LSTM's
+    projection, with proj_size > 0), then the same with _reverse), the checks, and the loop
+    over layers and directions."""
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, dtype=None):
+                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
+                 device=None, dtype=None):
         super().__init__()
+        _check_device(type(self).__name__, device)
         _check_sizes(input_size, hidden_size, num_layers)
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) \
                 or not 0 <= dropout <= 1:
@@ -244,20 +256,31 @@ class RNNBase(Module):
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "
                           f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = proj_size
         rows = _GATES[mode] * hidden_size
+        out_size = proj_size or hidden_size  # the size of h (c keeps hidden_size)
         directions = 2 if bidirectional else 1
         self._flat_weights_names = []
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else out_size * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
-                shapes = [("weight_ih", (rows, layer_input)), ("weight_hh", (rows, hidden_size))]
+                shapes = [("weight_ih", (rows, layer_input)), ("weight_hh", (rows, out_size))]
                 if bias:
                     shapes += [("bias_ih", (rows,)), ("bias_hh", (rows,))]
+                if proj_size:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 for name, shape in shapes:
                     setattr(self, name + suffix, Parameter(ag.empty(*shape, dtype=dtype)))
                     self._flat_weights_names.append(name + suffix)
@@ -268,6 +291,8 @@ class RNNBase(Module):
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            s += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
         if not self.bias:
@@ -294,10 +319,10 @@ class RNNBase(Module):
         if input.dtype.kind != "f":
             raise TypeError(f"{name}: input must be floating point, got {input.dtype}")
 
-    def _check_state(self, name, state, batch, batched):
+    def _check_state(self, name, state, batch, batched, size):
         directions = 2 if self.bidirectional else 1
         lead = (self.num_layers * directions,)
-        expected = lead + ((batch,) if batched else ()) + (self.hidden_size,)
+        expected = lead + ((batch,) if batched else ()) + (size,)
         if not isinstance(state, Tensor):
             raise TypeError(f"{type(self).__name__}: {name} must be a Tensor, got "
                             f"{type(state).__name__}")
@@ -322,8 +347,9 @@ class RNNBase(Module):
         else:
             states = [hx]
         out = []
-        for name, state in zip(names, states):
-            self._check_state(name, state, batch, batched)
+        sizes = (self.proj_size or self.hidden_size, self.hidden_size)  # h, then c
+        for name, state, size in zip(names, states, sizes):
+            self._check_state(name, state, batch, batched, size)
             if state.dtype != dtype:
                 raise TypeError(f"{type(self).__name__}: input and {name} must have the same "
                                 f"dtype, got {dtype} and {state.dtype}")
@@ -333,17 +359,20 @@ class RNNBase(Module):
 
     # --- the loop ---
     def _weights(self, layer, direction):
+        """w_ih, w_hh, b_ih, b_hh, w_hr of one layer and direction (None when absent)."""
         suffix = f"_l{layer}" + ("_reverse" if direction else "")
         w_ih, w_hh = getattr(self, "weight_ih" + suffix), getattr(self, "weight_hh" + suffix)
+        w_hr = getattr(self, "weight_hr" + suffix) if self.proj_size else None
         if self.bias:
-            return w_ih, w_hh, getattr(self, "bias_ih" + suffix), getattr(self, "bias_hh" + suffix)
-        return w_ih, w_hh, None, None
+            return (w_ih, w_hh, getattr(self, "bias_ih" + suffix),
+                    getattr(self, "bias_hh" + suffix), w_hr)
+        return w_ih, w_hh, None, None, w_hr
 
     def _direction(self, x, layer, direction, h, c):
         """Run one layer in one direction over x (T, N, I) time-major or (N, T, I)
         batch-first, from the states h, c (None: zeros); returns the outputs per step (in
         time order) and the final states."""
-        w_ih, w_hh, b_ih, b_hh = self._weights(layer, direction)
+        w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, direction)
         tdim = 1 if self.batch_first else 0
         steps = x.shape[tdim]
         mode = self.mode
@@ -358,16 +387,24 @@ class RNNBase(Module):
         # W_hh^T copied once, contiguous: every step's h W_hh^T and its backward g W_hh
         # then read contiguous memory (a transposed view makes BLAS ~30% slower here)
         w_hh_t = w_hh.t().contiguous() if steps > 1 else w_hh.t()
+        # an LSTM with proj_size: h = (o tanh(c)) W_hr^T, W_hr^T contiguous as W_hh^T is
+        w_hr_t = None
+        if w_hr is not None:
+            w_hr_t = w_hr.t().contiguous() if steps > 1 else w_hr.t()
         if h is None and steps == 1:
             # a zero state skips h W_hh^T, but W_hh must still get its (zero) gradient
-            h = ag.zeros(x.shape[1 - tdim], self.hidden_size, dtype=x.dtype)
-            c = h if mode == "LSTM" else None
+            h = ag.zeros(x.shape[1 - tdim], w_hh.shape[1], dtype=x.dtype)
+            if mode == "LSTM":
+                c = h if w_hr is None else ag.zeros(h.shape[0], self.hidden_size,
+                                                    dtype=x.dtype)
         outputs = [None] * steps
         order = range(steps - 1, -1, -1) if direction else range(steps)
         for t in order:
             xw_t = xw[:, t] if tdim else xw[t]
             if mode == "LSTM":
                 h, c = _lstm_step(xw_t, h, c, w_hh_t, b_hh)
+                if w_hr_t is not None:
+                    h = ag.matmul(h, w_hr_t)
             elif mode == "GRU":
                 h = _gru_step(xw_t, h, w_hh_t, b_hh)
             else:
@@ -419,14 +456,16 @@ class RNN(RNNBase):
     """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, dtype=None):
+                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None,
+                 *, proj_size=None):
+        _no_projection(proj_size)
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
                              "'relu'.")
         self.__dict__["nonlinearity"] = nonlinearity
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         dtype)
+                         device=device, dtype=dtype)
 
     def forward(self, input, hx=None):
         output, h_n, _ = self._run(input, hx)
@@ -436,12 +475,16 @@ class RNN(RNNBase):
 class LSTM(RNNBase):
     """Long short-term memory over a sequence. Per step, gates i, f, g, o (PyTorch's order)
     = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh; c_t = f c_{t-1} + i g; h_t = o tanh(c_t).
-    forward(input, (h_0, c_0)) returns (output, (h_n, c_n)); shapes as RNN's."""
+    forward(input, (h_0, c_0)) returns (output, (h_n, c_n)); shapes as RNN's.
+
+    With proj_size > 0 (smaller than hidden_size), h_t = (o tanh(c_t)) W_hr^T with
+    weight_hr_l{k} (proj_size, hidden_size): h_0, h_n and the output have proj_size
+    features (D * proj_size for the output), c_0 and c_n keep hidden_size."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=None):
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype)
+                         dropout, bidirectional, proj_size, device, dtype)
 
     def forward(self, input, hx=None):
         output, h_n, c_n = self._run(input, hx)
@@ -454,9 +497,10 @@ class GRU(RNNBase):
     (output, h_n); shapes as RNN's."""
 
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
-                 dropout=0.0, bidirectional=False, dtype=None):
+                 dropout=0.0, bidirectional=False, device=None, dtype=None, *, proj_size=None):
+        _no_projection(proj_size)
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
-                         dropout, bidirectional, dtype)
+                         dropout, bidirectional, device=device, dtype=dtype)
 
     def forward(self, input, hx=None):
         output, h_n, _ = self._run(input, hx)

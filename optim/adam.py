@@ -11,21 +11,26 @@ class Adam(Optimizer):
     ``m = lerp(m, g, 1 - beta1)``, ``v = beta2 * v + (1 - beta2) * g * g``, then
     ``p -= lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)``; with `amsgrad`
     the running maximum of v replaces v. `weight_decay` adds ``wd * p`` to the gradient
-    (L2); AdamW decays the parameter itself.
+    (L2); with ``decoupled_weight_decay=True`` it decays the parameter itself,
+    ``p *= 1 - lr * weight_decay``, before the step, which makes it AdamW.
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
         _check(0.0 <= betas[0] < 1.0, f"Invalid beta parameter at index 0: {betas[0]}")
         _check(0.0 <= betas[1] < 1.0, f"Invalid beta parameter at index 1: {betas[1]}")
         _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+                        amsgrad=amsgrad, maximize=maximize,
+                        decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    _decoupled_weight_decay = False
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:  # a state dict saved before the key existed
+            group.setdefault("decoupled_weight_decay", False)
 
     def _step_group(self, group):
         params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps = [], [], [], [], [], []
@@ -47,18 +52,25 @@ class Adam(Optimizer):
         adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps,
              lr=group["lr"], beta1=beta1, beta2=beta2, eps=group["eps"],
              weight_decay=group["weight_decay"], amsgrad=group["amsgrad"],
-             maximize=group["maximize"], decoupled_weight_decay=self._decoupled_weight_decay)
+             maximize=group["maximize"],
+             decoupled_weight_decay=group["decoupled_weight_decay"])
 
 
 class AdamW(Adam):
     """AdamW (Loshchilov and Hutter, 2017), as `torch.optim.AdamW`: Adam whose weight
-    decay shrinks the parameter, ``p *= 1 - lr * weight_decay``, before the Adam step."""
+    decay shrinks the parameter, ``p *= 1 - lr * weight_decay``, before the Adam step.
+    Its groups always say ``decoupled_weight_decay=True``; as in PyTorch, the keyword
+    itself is not an argument of AdamW (use Adam to choose)."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
                  amsgrad=False, *, maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
 
-    _decoupled_weight_decay = True
+    def load_state_dict(self, state_dict):
+        super().load_state_dict(state_dict)
+        for group in self.param_groups:  # as torch's AdamW.__setstate__
+            group["decoupled_weight_decay"] = True
 
 
 def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, *, lr, beta1, beta2,

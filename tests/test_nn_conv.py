@@ -1,6 +1,8 @@
 """Convolution and pooling layers: torch parity (outputs, input and parameter gradients)
 for every option, gradcheck of the functional forms, errors and empty batches."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -236,3 +238,57 @@ def test_embedding_and_pad_pass_gradcheck_over_drawn_shapes(data):
     mode = data.draw(st.sampled_from(["constant", "reflect", "replicate", "circular"]))
     widths = tuple(data.draw(st.integers(0, 1)) for _ in range(4))
     assert ag.gradcheck(lambda x: F.pad(x, widths, mode=mode), [x])
+
+
+# --- padding modes ---
+
+PADDED_CONVS = [
+    ("Conv2d", (2, 2, 5, 6), dict(kernel_size=3, padding=1)),
+    ("Conv2d", (2, 2, 5, 6), dict(kernel_size=(3, 2), padding=(2, 1), stride=(2, 1))),
+    # 'same' with even kernels: the extra column and row go right and bottom
+    ("Conv2d", (1, 2, 5, 6), dict(kernel_size=(2, 4), padding="same")),
+    ("Conv2d", (2, 2, 6, 7), dict(kernel_size=(2, 3), padding="same", dilation=(3, 2))),
+    ("Conv2d", (2, 2, 5, 5), dict(kernel_size=3, padding=1, groups=2, bias=False)),
+    ("Conv2d", (2, 5, 6), dict(kernel_size=2, padding=(1, 2), dilation=2)),  # unbatched
+    ("Conv2d", (2, 2, 4, 5), dict(kernel_size=3, padding="valid")),
+    ("Conv1d", (2, 2, 7), dict(kernel_size=4, padding="same")),
+    ("Conv1d", (2, 2, 8), dict(kernel_size=3, padding=2, stride=2, dilation=2)),
+    ("Conv1d", (2, 7), dict(kernel_size=3, padding=1)),  # unbatched
+]
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("name, shape, kwargs", PADDED_CONVS)
+def test_conv_padding_modes_match_torch(torch, mode, name, shape, kwargs):
+    ours = getattr(nn, name)(2, 4, padding_mode=mode, **kwargs)
+    theirs = getattr(torch.nn, name)(2, 4, padding_mode=mode, **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert ours._reversed_padding_repeated_twice == list(theirs._reversed_padding_repeated_twice)
+    _pair(torch, ours, theirs, RNG.standard_normal(shape))
+    # the mode is really used: zero padding gives another output (unless nothing is padded)
+    if kwargs["padding"] != "valid":
+        x = _t(RNG.standard_normal(shape))
+        y = ours(x)
+        ours.padding_mode = "zeros"
+        assert np.abs(y.data - ours(x).data).max() > 1e-6
+
+
+def test_conv_padding_mode_passes_gradcheck():
+    conv = nn.Conv2d(2, 2, (2, 3), padding="same", padding_mode="reflect").double()
+    x = _t(RNG.standard_normal((1, 2, 4, 5)), requires_grad=True)
+    assert ag.gradcheck(lambda x, w: F.conv2d(
+        F.pad(x, conv._reversed_padding_repeated_twice, mode="reflect"), w), [x, conv.weight])
+    assert ag.gradcheck(lambda x: conv(x), [x])
+
+
+def test_conv_padding_mode_errors_match_torch(torch):
+    with pytest.raises(ValueError, match="Conv2d: padding_mode must be one of .*'circular'.*, "
+                                         "but got padding_mode='wrap'"):
+        nn.Conv2d(2, 2, 3, padding_mode="wrap")
+    with pytest.raises(ValueError) as theirs:
+        torch.nn.ConvTranspose2d(2, 2, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match="^" + re.escape(str(theirs.value)) + "$"):
+        nn.ConvTranspose2d(2, 2, 3, padding_mode="reflect")
+    with pytest.raises(ValueError, match=r"reflect padding \(3, 3\) of dim 3 must be between 0 "
+                                         "and 2"):
+        nn.Conv2d(1, 1, 3, padding=3, padding_mode="reflect")(ag.zeros(1, 1, 3, 3))

@@ -1,7 +1,9 @@
 """Linear, the activations, init and utils: gradchecked in float64 and compared with
 PyTorch after copying our parameters into the torch layer."""
 
+import inspect
 import math
+import typing
 
 import numpy as np
 import pytest
@@ -386,3 +388,254 @@ def test_zero_size_linear_initialises_and_runs_like_torch(torch):
     np.testing.assert_array_equal(ours.bias.data, theirs.bias.detach().numpy())  # zeros
     y = ours(ag.zeros(2, 0))
     assert y.shape == (2, 3) and not y.data.any()
+
+
+# --- constructor arguments shared with torch: signatures, device ---
+
+LAYER_ARGS = {  # the required arguments of each layer, for constructing it
+    "Linear": (3, 2), "Conv1d": (2, 4, 3), "Conv2d": (2, 4, 3), "ConvTranspose2d": (2, 4, 3),
+    "BatchNorm1d": (3,), "BatchNorm2d": (3,), "LayerNorm": (3,), "Embedding": (5, 3),
+    "RNN": (3, 4), "LSTM": (3, 4), "GRU": (3, 4), "RNNCell": (3, 4), "LSTMCell": (3, 4),
+    "GRUCell": (3, 4),
+}
+
+
+def _parameters(fn):
+    """(name, kind, default) of every argument but self (annotations left out)."""
+    return [(p.name, p.kind, p.default) for p in inspect.signature(fn).parameters.values()
+            if p.name != "self"]
+
+
+@pytest.mark.parametrize("name", LAYER_ARGS)
+def test_constructor_signatures_match_torch(torch, name):
+    """Names, order (so positional calls mean the same), kinds and defaults of the
+    arguments are torch's; RNN, LSTM and GRU take *args there, so their typed overload is
+    the reference (our RNN and GRU add a keyword-only proj_size, only to refuse it)."""
+    init = getattr(torch.nn, name).__init__
+    overloads = typing.get_overloads(init)
+    theirs = _parameters(overloads[0] if overloads else init)
+    ours = [p for p in _parameters(getattr(nn, name).__init__)
+            if not (name in ("RNN", "GRU") and p[0] == "proj_size")]
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("name", LAYER_ARGS)
+def test_layers_take_the_cpu_as_device_and_refuse_other_devices(torch, name):
+    cls = getattr(nn, name)
+    for device in (None, "cpu", "cpu:0", torch.device("cpu")):
+        layer = cls(*LAYER_ARGS[name], device=device, dtype=ag.float64)
+        assert all(p.dtype == ag.float64 for p in layer.parameters())
+    for device in ("cuda", "cuda:1", "meta"):
+        with pytest.raises(RuntimeError, match=f"^{name}: autograd_core runs on the CPU only, "
+                                               f"not {device}$"):
+            cls(*LAYER_ARGS[name], device=device)
+
+
+def test_device_is_taken_in_torch_position():
+    lin = nn.Linear(3, 2, False, "cpu", ag.float64)
+    assert lin.bias is None and lin.weight.dtype == ag.float64
+    bn = nn.BatchNorm1d(3, 1e-3, 0.2, True, True, "cpu", ag.float64)
+    assert bn.weight.dtype == ag.float64
+    with pytest.raises(RuntimeError, match="LayerNorm: autograd_core runs on the CPU only"):
+        nn.LayerNorm(3, 1e-5, True, True, "cuda")
+
+
+# --- batch norm: bias ---
+
+@pytest.mark.parametrize("name, shape", [("BatchNorm1d", (6, 3)), ("BatchNorm1d", (4, 3, 5)),
+                                         ("BatchNorm2d", (4, 3, 2, 5))])
+def test_batchnorm_without_bias_matches_torch(torch, name, shape):
+    ours = getattr(nn, name)(3, bias=False)
+    theirs = getattr(torch.nn, name)(3, bias=False)
+    assert ours.bias is None and theirs.bias is None
+    assert [n for n, _ in ours.named_parameters()] == ["weight"]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    nn.init.normal_(ours.weight)
+    for step in range(2):
+        _pair(torch, ours, theirs, RNG.standard_normal(shape) + step)
+    ours.eval()
+    theirs.eval()
+    _pair(torch, ours, theirs, RNG.standard_normal(shape))
+    ours.reset_parameters()  # no bias to zero: must not fail
+    assert (ours.weight.data == 1).all()
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"bias": False}, {"affine": False}, {"affine": False, "bias": False},
+    {"momentum": None, "track_running_stats": False}, {"eps": 1e-3, "momentum": 0.3},
+])
+@pytest.mark.parametrize("name", ["BatchNorm1d", "BatchNorm2d"])
+def test_batchnorm_repr_and_state_dict_equal_torch(torch, name, kwargs):
+    ours, theirs = getattr(nn, name)(4, **kwargs), getattr(torch.nn, name)(4, **kwargs)
+    assert repr(ours) == repr(theirs)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+
+
+# --- embedding: max_norm, scale_grad_by_freq, from_pretrained, sparse ---
+
+def _embedding_pair(torch, ours, theirs, idx, g=None):
+    """Copy our weight into torch's, look idx up in both, compare the outputs and the
+    weights after (max_norm changes them), backpropagate g, return both weight grads."""
+    ours.double()
+    theirs.double()
+    theirs.load_state_dict({k: torch.tensor(v.data.copy()) for k, v in ours.state_dict().items()})
+    ya, yt = ours(ag.tensor(idx)), theirs(torch.tensor(idx))
+    np.testing.assert_array_equal(ya.data, yt.detach().numpy())
+    np.testing.assert_array_equal(ours.weight.data, theirs.weight.detach().numpy())
+    g = RNG.standard_normal(ya.shape) if g is None else g
+    (ya * _t(g)).sum().backward()
+    (yt * torch.tensor(g)).sum().backward()
+    return ours.weight.grad.data, theirs.weight.grad.numpy()
+
+
+@pytest.mark.parametrize("max_norm, norm_type", [(1.0, 2.0), (0.8, 1.0), (0.5, math.inf),
+                                                 (1.2, 3.0)])
+def test_embedding_max_norm_renormalises_looked_up_rows_in_place_like_torch(torch, max_norm,
+                                                                            norm_type):
+    kwargs = {"max_norm": max_norm, "norm_type": norm_type, "padding_idx": 3}
+    ours, theirs = nn.Embedding(7, 4, **kwargs), torch.nn.Embedding(7, 4, **kwargs)
+    ours.double()
+    before = ours.weight.data.copy()
+    idx = np.array([[0, 2, 2], [5, 3, 0]])
+    ga, gt = _embedding_pair(torch, ours, theirs, idx)
+    np.testing.assert_allclose(ga, gt, rtol=1e-12)
+    after = ours.weight.data
+    norms = np.linalg.norm(before, ord=norm_type, axis=1)
+    looked_up = np.isin(np.arange(7), idx)
+    changed = (after != before).any(axis=1)
+    # exactly the looked-up rows that were too long changed, and are now max_norm long
+    np.testing.assert_array_equal(changed, looked_up & (norms > max_norm))
+    assert changed.sum() >= 2
+    np.testing.assert_allclose(np.linalg.norm(after[changed], ord=norm_type, axis=1),
+                               max_norm, rtol=1e-6)
+    assert repr(ours) == repr(theirs)
+
+
+def test_embedding_max_norm_in_float32_and_on_a_plain_tensor_match_torch(torch):
+    w = RNG.standard_normal((6, 3)).astype(np.float32) * 2
+    idx = np.array([1, 4, 4, 0])
+    ours, theirs = ag.tensor(w.copy()), torch.tensor(w.copy())
+    ya = F.embedding(ag.tensor(idx), ours, max_norm=1.5)
+    yt = torch.nn.functional.embedding(torch.tensor(idx), theirs, max_norm=1.5)
+    np.testing.assert_allclose(ya.data, yt.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+    assert ours.dtype == ag.float32 and (ours.data[[2, 3, 5]] == w[[2, 3, 5]]).all()
+
+
+@pytest.mark.parametrize("padding_idx", [None, 2, -1])
+def test_embedding_scale_grad_by_freq_matches_torch(torch, padding_idx):
+    kwargs = {"scale_grad_by_freq": True, "padding_idx": padding_idx}
+    ours, theirs = nn.Embedding(6, 3, **kwargs), torch.nn.Embedding(6, 3, **kwargs)
+    idx = np.array([[0, 2, 2, 5], [5, 0, 0, 1]])  # 0 three times, 2 and 5 twice, 1 once
+    g = RNG.standard_normal((2, 4, 3))
+    ga, gt = _embedding_pair(torch, ours, theirs, idx, g)
+    np.testing.assert_allclose(ga, gt, rtol=1e-12)
+    # really scaled: row 0's gradient is the mean of its three occurrences' gradients
+    np.testing.assert_allclose(ga[0], (g[0, 0] + g[1, 1] + g[1, 2]) / 3, rtol=1e-12)
+    assert repr(ours) == repr(theirs)
+
+
+def test_embedding_scale_grad_by_freq_keeps_the_forward_value(torch):
+    w = _t(RNG.standard_normal((4, 3)), requires_grad=True)
+    idx = ag.tensor([[1, 1, 3], [0, 1, 3]])
+    y = F.embedding(idx, w, scale_grad_by_freq=True)
+    np.testing.assert_array_equal(y.data, F.embedding(idx, w).data)
+    wt = torch.tensor(w.data, requires_grad=True)
+    yt = torch.nn.functional.embedding(torch.tensor(idx.data), wt, scale_grad_by_freq=True)
+    # a loss that is not linear in the output: its gradient reads the output's values
+    (ga,) = ag.grad((y * y * y).sum(), [w])
+    (gt,) = torch.autograd.grad((yt * yt * yt).sum(), [wt])
+    np.testing.assert_allclose(ga.data, gt.numpy(), rtol=1e-12)
+    with ag.no_grad():  # nothing to scale: the plain lookup
+        assert not F.embedding(idx, w, scale_grad_by_freq=True).requires_grad
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_embedding_from_pretrained_matches_torch(torch, freeze):
+    w = RNG.standard_normal((5, 3))
+    ours = nn.Embedding.from_pretrained(_t(w), freeze=freeze, padding_idx=1, max_norm=10.0)
+    theirs = torch.nn.Embedding.from_pretrained(torch.tensor(w), freeze=freeze, padding_idx=1,
+                                                max_norm=10.0)
+    assert ours.weight.requires_grad is theirs.weight.requires_grad is (not freeze)
+    assert repr(ours) == repr(theirs)
+    np.testing.assert_array_equal(ours.weight.data, w)  # the padding row is kept as given
+    idx = np.array([[1, 0], [4, 1]])
+    ya, yt = ours(ag.tensor(idx)), theirs(torch.tensor(idx))
+    np.testing.assert_array_equal(ya.data, yt.detach().numpy())
+    if not freeze:
+        ya.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_array_equal(ours.weight.grad.data, theirs.weight.grad.numpy())
+    else:
+        assert not ya.requires_grad
+
+
+def test_embedding_weight_argument_shares_the_array_and_freeze():
+    w = _t(RNG.standard_normal((4, 2)))
+    emb = nn.Embedding(4, 2, _weight=w)
+    assert np.shares_memory(emb.weight.data, w.data) and emb.weight.requires_grad
+    emb = nn.Embedding(4, 2, _freeze=True)
+    assert not emb.weight.requires_grad
+    pretrained = nn.Embedding.from_pretrained(w)
+    assert np.shares_memory(pretrained.weight.data, w.data)
+    with pytest.raises(ValueError, match=r"Shape of weight does not match num_embeddings and "
+                                         r"embedding_dim: _weight of shape \(4, 2\), expected "
+                                         r"\(3, 2\)"):
+        nn.Embedding(3, 2, _weight=w)
+    with pytest.raises(ValueError, match=r"expected to be 2-dimensional, got shape \(4,\)"):
+        nn.Embedding.from_pretrained(ag.zeros(4))
+
+
+def test_embedding_sparse_gradients_are_refused_with_a_clear_error():
+    with pytest.raises(ValueError, match="Embedding: sparse=True is not supported: "
+                                         "autograd_core has no sparse gradients"):
+        nn.Embedding(4, 2, sparse=True)
+    with pytest.raises(ValueError, match="embedding: sparse=True is not supported"):
+        F.embedding(ag.tensor([0]), ag.zeros(4, 2), sparse=True)
+    with pytest.raises(ValueError, match="Embedding: sparse=True is not supported"):
+        nn.Embedding.from_pretrained(ag.zeros(4, 2), sparse=True)
+    with pytest.raises(ValueError, match=r"Padding_idx must be within num_embeddings, got "
+                                         "padding_idx=4 for 4 embeddings"):
+        F.embedding(ag.tensor([0]), ag.zeros(4, 2), padding_idx=4)
+
+
+# --- init: generator= (a numpy.random.Generator, autograd_core's generator type) ---
+_INIT_DRAWS = {
+    "uniform_": lambda w, g: nn.init.uniform_(w, -2.0, 3.0, generator=g),
+    "normal_": lambda w, g: nn.init.normal_(w, 1.0, 0.5, generator=g),
+    "xavier_uniform_": lambda w, g: nn.init.xavier_uniform_(w, generator=g),
+    "xavier_normal_": lambda w, g: nn.init.xavier_normal_(w, 2.0, g),
+    "kaiming_uniform_": lambda w, g: nn.init.kaiming_uniform_(w, math.sqrt(5), generator=g),
+    "kaiming_normal_": lambda w, g: nn.init.kaiming_normal_(w, mode="fan_out", generator=g),
+    "orthogonal_": lambda w, g: nn.init.orthogonal_(w, generator=g),
+    "trunc_normal_": lambda w, g: nn.init.trunc_normal_(w, std=2.0, generator=g),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_INIT_DRAWS))
+def test_init_generator_gives_reproducible_draws_off_the_global_stream(torch, name):
+    assert "generator" in inspect.signature(getattr(torch.nn.init, name)).parameters
+    assert "generator" in inspect.signature(getattr(nn.init, name)).parameters
+    a, b = ag.empty(4, 6), ag.empty(4, 6)
+    before = ag.random.get_rng_state()
+    _INIT_DRAWS[name](a, np.random.default_rng(7))
+    assert ag.random.get_rng_state() == before  # the global stream did not move
+    _INIT_DRAWS[name](b, np.random.default_rng(7))
+    np.testing.assert_array_equal(a.data, b.data)
+    gen = np.random.default_rng(7)
+    _INIT_DRAWS[name](b, gen)
+    _INIT_DRAWS[name](b, gen)  # the generator's own state advances
+    assert not np.array_equal(a.data, b.data)
+    ag.manual_seed(3)
+    _INIT_DRAWS[name](b, None)  # None: the global generator, as before
+    ag.manual_seed(3)
+    _INIT_DRAWS[name](a, None)
+    np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_init_generator_must_be_a_numpy_generator():
+    with pytest.raises(TypeError, match="uniform_: generator must be a numpy.random.Generator "
+                                        "or None, got RandomState"):
+        nn.init.uniform_(ag.empty(2, 2), generator=np.random.RandomState(0))
+    with pytest.raises(TypeError, match="orthogonal_: generator must be"):
+        nn.init.orthogonal_(ag.empty(2, 2), generator=7)

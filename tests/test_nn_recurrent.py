@@ -3,6 +3,7 @@ sequence datasets, and learning (sine regression, recall classification, long BP
 
 import itertools
 import math
+import re
 import warnings
 
 import numpy as np
@@ -453,3 +454,88 @@ def test_bptt_over_150_steps_with_gradient_clipping(torch):
     assert norm > 0.5
     after = math.sqrt(sum(float((p.grad.data ** 2).sum()) for p in ours.parameters()))
     assert after == pytest.approx(0.5, rel=1e-6)
+
+
+# --- LSTM with a projection (proj_size) ---
+
+PROJ_OPTIONS = list(itertools.product((1, 2), (False, True), (False, True), (True, False)))
+
+
+@pytest.mark.parametrize("num_layers,bidirectional,batch_first,bias", PROJ_OPTIONS)
+@pytest.mark.parametrize("with_states", [False, True])
+def test_lstm_with_proj_size_matches_torch(torch, num_layers, bidirectional, batch_first, bias,
+                                           with_states):
+    kw = dict(num_layers=num_layers, bidirectional=bidirectional, batch_first=batch_first,
+              bias=bias, proj_size=2)
+    ours, theirs = nn.LSTM(3, 5, **kw), torch.nn.LSTM(3, 5, **kw)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = RNG.standard_normal((2, 4, 3) if batch_first else (4, 2, 3))
+    layers = num_layers * (2 if bidirectional else 1)
+    states = None
+    if with_states:  # h_0 has proj_size features, c_0 hidden_size
+        states = [RNG.standard_normal((layers, 2, 2)), RNG.standard_normal((layers, 2, 5))]
+    _parity(torch, ours, theirs, x, states)
+    out, (h_n, c_n) = ours(_t(x))
+    assert out.shape[-1] == (4 if bidirectional else 2)
+    assert h_n.shape == (layers, 2, 2) and c_n.shape == (layers, 2, 5)
+
+
+@pytest.mark.parametrize("steps", [1, 3])
+@pytest.mark.parametrize("with_states", [False, True])
+def test_lstm_with_proj_size_unbatched_and_one_step_match_torch(torch, steps, with_states):
+    ours = nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=1)
+    theirs = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=1)
+    states = [RNG.standard_normal((4, 1)), RNG.standard_normal((4, 4))] if with_states else None
+    _parity(torch, ours, theirs, RNG.standard_normal((steps, 3)), states)
+    ours, theirs = nn.LSTM(3, 4, proj_size=3), torch.nn.LSTM(3, 4, proj_size=3)
+    _parity(torch, ours, theirs, RNG.standard_normal((steps, 2, 3)))
+
+
+def test_lstm_proj_size_parameters_repr_and_attribute_equal_torch(torch):
+    for kw in ({"proj_size": 3}, {"proj_size": 2, "num_layers": 2, "bidirectional": True},
+               {"proj_size": 1, "bias": False, "batch_first": True, "num_layers": 3}, {}):
+        ours, theirs = nn.LSTM(4, 5, **kw), torch.nn.LSTM(4, 5, **kw)
+        a, b = ours.state_dict(), theirs.state_dict()
+        assert list(a) == list(b)
+        assert all(tuple(a[k].shape) == tuple(b[k].shape) for k in a)
+        assert repr(ours) == repr(theirs)
+        assert ours.proj_size == theirs.proj_size == kw.get("proj_size", 0)
+    for kind in ("RNN", "GRU"):
+        assert getattr(nn, kind)(3, 4).proj_size == 0
+    # the state dict loads into torch 1:1 (the parity tests do this too)
+    ours, theirs = nn.LSTM(4, 5, proj_size=2, num_layers=2), torch.nn.LSTM(4, 5, proj_size=2,
+                                                                            num_layers=2)
+    theirs.load_state_dict({k: torch.tensor(v.data) for k, v in ours.state_dict().items()})
+
+
+def test_lstm_proj_size_errors_match_torch(torch):
+    for kw in ({"proj_size": -1}, {"proj_size": 4}, {"proj_size": 6}):
+        with pytest.raises(ValueError) as theirs:
+            torch.nn.LSTM(3, 4, **kw)
+        with pytest.raises(ValueError, match="^" + re.escape(str(theirs.value)) + "$"):
+            nn.LSTM(3, 4, **kw)
+    for kind in ("RNN", "GRU"):
+        for size in (0, 2):
+            with pytest.raises(ValueError) as theirs:
+                getattr(torch.nn, kind)(3, 4, proj_size=size)
+            with pytest.raises(ValueError, match="^" + re.escape(str(theirs.value)) + "$"):
+                getattr(nn, kind)(3, 4, proj_size=size)
+    lstm = nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match=r"Expected hidden size \(1, 5, 2\), got \[1, 5, 4\]"):
+        lstm(ag.zeros(6, 5, 3), (ag.zeros(1, 5, 4), ag.zeros(1, 5, 4)))
+    with pytest.raises(ValueError, match=r"Expected hidden size \(1, 5, 4\), got \[1, 5, 2\]"):
+        lstm(ag.zeros(6, 5, 3), (ag.zeros(1, 5, 2), ag.zeros(1, 5, 2)))
+
+
+def test_gradcheck_lstm_with_proj_size():
+    ag.manual_seed(3)
+    layer = nn.LSTM(2, 3, num_layers=2, bidirectional=True, proj_size=2).double()
+    x = _t(RNG.standard_normal((3, 2, 2)), requires_grad=True)
+    h, c = (_t(RNG.standard_normal(s), requires_grad=True) for s in ((4, 2, 2), (4, 2, 3)))
+
+    def f(x, h, c):
+        out, (h_n, c_n) = layer(x, (h, c))
+        return out, h_n, c_n
+
+    assert ag.gradcheck(f, [x, h, c])
+    assert ag.gradcheck(lambda *ps: layer(x.detach())[0], list(layer.parameters()))

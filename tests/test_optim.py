@@ -475,3 +475,83 @@ def test_optimizer_drives_distance_to_minimum_down(fn, minimum, make, steps, fac
         fn(p).backward()
         opt.step()
     assert np.linalg.norm(p.data - minimum) < factor * start
+
+
+# --- Adam's decoupled_weight_decay (torch 2.x: True makes Adam behave as AdamW) ---
+@pytest.mark.parametrize("amsgrad, weight_decay", list(itertools.product([False, True],
+                                                                         [0, 0.1, 0.5])))
+def test_adam_decoupled_weight_decay_trajectory_equals_torch(torch, amsgrad, weight_decay):
+    # the second group turns decoupling off again, per group as torch reads it
+    _assert_same_run(torch, "Adam", dict(lr=0.01, amsgrad=amsgrad, weight_decay=weight_decay,
+                                         decoupled_weight_decay=True),
+                     {"lr": 0.02, "weight_decay": 0.2, "decoupled_weight_decay": False})
+
+
+def test_adam_decoupled_weight_decay_steps_in_lockstep_with_torch_adamw(torch):
+    """Adam(decoupled_weight_decay=True) against torch's AdamW, step by step: each step
+    starts from torch's parameters and must agree to 1e-12."""
+    options = dict(lr=0.05, betas=(0.8, 0.95), weight_decay=0.3, amsgrad=True)
+    p = {k: ag.tensor(v, dtype=ag.float64, requires_grad=True) for k, v in INIT.items()}
+    tp = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in INIT.items()}
+    opt = optim.Adam(_groups(p, {}), decoupled_weight_decay=True, **options)
+    topt = torch.optim.AdamW(_groups(tp, {}), **options)
+    scale, tscale = ag.tensor(SCALE, dtype=ag.float64), torch.tensor(SCALE, dtype=torch.float64)
+    for t in range(8):
+        for k in INIT:
+            p[k].data[...] = tp[k].detach().numpy()
+        opt.zero_grad()
+        topt.zero_grad()
+        _loss(ag, p, scale, t).backward()
+        _loss(torch, tp, tscale, t).backward()
+        opt.step()
+        topt.step()
+        for k in INIT:
+            np.testing.assert_allclose(p[k].data, tp[k].detach().numpy(), rtol=1e-12,
+                                       atol=1e-12, err_msg=f"step {t + 1}, {k}")
+
+
+def test_adam_decoupled_weight_decay_differs_from_l2(torch):
+    ours = [_ours("Adam", dict(lr=0.01, weight_decay=0.5, decoupled_weight_decay=d), {})[0]
+            for d in (False, True)]
+    assert not np.allclose(ours[0][-1]["a"], ours[1][-1]["a"])
+
+
+@pytest.mark.parametrize("cls", ["Adam", "AdamW"])
+def test_adam_param_groups_hold_decoupled_weight_decay_as_torch(torch, cls):
+    a, ta = ag.zeros(2, requires_grad=True), torch.zeros(2, requires_grad=True)
+    group, tgroup = (getattr(optim, cls)([a]).param_groups[0],
+                     getattr(torch.optim, cls)([ta]).param_groups[0])
+    assert group["decoupled_weight_decay"] is tgroup["decoupled_weight_decay"]
+    # every key we keep is torch's (torch adds foreach, capturable, differentiable, fused)
+    assert set(group) <= set(tgroup)
+    assert set(tgroup) - set(group) == {"foreach", "capturable", "differentiable", "fused"}
+
+
+def test_adamw_takes_no_decoupled_weight_decay_keyword_as_torch(torch):
+    a = ag.zeros(2, requires_grad=True)
+    with pytest.raises(TypeError, match="decoupled_weight_decay"):
+        torch.optim.AdamW([torch.zeros(2, requires_grad=True)], decoupled_weight_decay=False)
+    with pytest.raises(TypeError, match="decoupled_weight_decay"):
+        optim.AdamW([a], decoupled_weight_decay=False)
+    with pytest.raises(TypeError):
+        optim.Adam([a], 1e-3, (0.9, 0.999), 1e-8, 0, False, False, True)  # keyword-only
+
+
+def test_adam_load_state_dict_fills_in_decoupled_weight_decay():
+    """A state dict saved before the key existed loads as torch's __setstate__ does:
+    Adam's groups default to False, AdamW's are always True."""
+    a = ag.tensor([1.0, -2.0], requires_grad=True)
+    for cls, expected in [(optim.Adam, False), (optim.AdamW, True)]:
+        opt = cls([a], weight_decay=0.1)
+        sd = opt.state_dict()
+        del sd["param_groups"][0]["decoupled_weight_decay"]
+        opt.load_state_dict(sd)
+        assert opt.param_groups[0]["decoupled_weight_decay"] is expected
+    adamw = optim.AdamW([a])
+    sd = adamw.state_dict()
+    sd["param_groups"][0]["decoupled_weight_decay"] = False
+    adamw.load_state_dict(sd)
+    assert adamw.param_groups[0]["decoupled_weight_decay"] is True
+    adam = optim.Adam([a], decoupled_weight_decay=True)
+    adam.load_state_dict(adam.state_dict())
+    assert adam.param_groups[0]["decoupled_weight_decay"] is True
