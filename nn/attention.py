@@ -15,7 +15,7 @@ from autograd_core.tensor import Tensor
 from . import functional as F
 from . import init
 from .linear import Dropout, Linear
-from .module import Module, Parameter
+from .module import Module, Parameter, _check_device
 from .norm import LayerNorm
 
 _NEG_INF = float("-inf")
@@ -37,11 +37,6 @@ def _as_mask(op, name, mask):
         raise TypeError(f"{op}: only bool and floating types of {name} are supported, got "
                         f"dtype {mask.dtype}")
     return mask
-
-
-def _check_device(op, device):
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"{op}: autograd_core runs on the CPU only, not {device}")
 
 
 # --- scaled dot-product attention ---

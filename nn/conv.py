@@ -15,8 +15,7 @@ from autograd_core.ops._common import shape_str
 
 from . import functional as F
 from . import init
-from .attention import _check_device
-from .module import Module, Parameter
+from .module import Module, Parameter, _check_device
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 

@@ -6,14 +6,7 @@ from autograd_core.tensor import Tensor
 
 from . import functional as F
 from . import init
-from .module import Module, Parameter
-
-
-def _check_device(op, device):
-    """The layers' `device` argument: None or the CPU (attention.py's check, shared)."""
-    # imported when called: attention.py imports this module (and norm.py) at its top
-    from .attention import _check_device as check
-    check(op, device)
+from .module import Module, Parameter, _check_device
 
 
 class Linear(Module):

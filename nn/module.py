@@ -418,6 +418,12 @@ class Module:
         return head + "\n  " + "\n  ".join(lines) + "\n)"
 
 
+def _check_device(op, device):
+    """A layer's `device` argument (torch's): None or the CPU, the only device here."""
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise RuntimeError(f"{op}: autograd_core runs on the CPU only, not {device}")
+
+
 def _size(shape):
     return f"torch.Size([{', '.join(str(s) for s in shape)}])"
 

@@ -5,8 +5,7 @@ import autograd_core as ag
 
 from . import functional as F
 from . import init
-from .linear import _check_device
-from .module import Module, Parameter
+from .module import Module, Parameter, _check_device
 
 
 class _BatchNorm(Module):

@@ -15,8 +15,7 @@ from autograd_core.tensor import Tensor
 
 from . import functional as F
 from . import init
-from .attention import _check_device
-from .module import Module, Parameter
+from .module import Module, Parameter, _check_device
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
