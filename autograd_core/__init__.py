@@ -15,6 +15,7 @@ from .random import initial_seed, manual_seed, seed
 from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
                         no_grad, set_grad_enabled)
 from .engine import grad
+from .errors import ShapeError
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import data, datasets, functional
 from .io import SerializationError, load, save

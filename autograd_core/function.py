@@ -11,6 +11,7 @@ from heapq import heappush
 import numpy as np
 
 from . import grad_mode
+from .errors import ShapeError
 from .grad_mode import ANOMALY
 from .tensor import Tensor, _wrap
 
@@ -718,7 +719,7 @@ def _raise_broadcast(node, e, inputs):
     if "broadcast" not in str(e):
         raise e
     shapes = " and ".join(str(tuple(t.shape)) for t in inputs)
-    raise ValueError(f"{node.op_name}: shapes {shapes} cannot be broadcast together") from None
+    raise ShapeError(f"{node.op_name}: shapes {shapes} cannot be broadcast together") from None
 
 
 class _NumpyOps:

@@ -433,3 +433,33 @@ def test_message_has_pytorchs_wording_and_type(case):
     assert otype is ttype
     want = re.sub(r"torch\.Size\(\[(\d+)\]\)", r"(\1,)", key(tmsg))
     assert want.lower() in omsg.lower(), (want, omsg)
+
+
+SHAPE_MISTAKES = {
+    "matmul": lambda lib: lib.ones(2, 3) @ lib.ones(2, 3),
+    "broadcast": lambda lib: lib.ones(2, 3) + lib.ones(3, 2),
+    "reshape": lambda lib: lib.ones(6).reshape(4, 2),
+    "cat": lambda lib: lib.cat([lib.ones(2, 3), lib.ones(3, 2)], 1),
+    "stack": lambda lib: lib.stack([lib.ones(2), lib.ones(3)]),
+    "expand": lambda lib: lib.ones(2, 3).expand(4, 3),
+    "permute": lambda lib: lib.ones(2, 3).permute(0, 0),
+    "add_": lambda lib: lib.ones(3).add_(lib.ones(2, 3)),
+    "copy_": lambda lib: lib.ones(3).copy_(lib.ones(2)),
+    "einsum": lambda lib: lib.einsum("ij,jk->ik", lib.ones(2, 3), lib.ones(2, 3)),
+    "mm": lambda lib: lib.mm(lib.ones(2, 3), lib.ones(2, 3)),
+    "addmm": lambda lib: lib.addmm(lib.ones(2, 2), lib.ones(2, 3), lib.ones(2, 3)),
+    "max of empty": lambda lib: lib.ones(0).max(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_MISTAKES))
+def test_shape_mistakes_raise_runtime_error_as_torch_and_value_error_as_numpy(name):
+    """A shape that does not fit the op raises ag.ShapeError: a RuntimeError, which is what
+    torch raises (and what code written for torch catches), and a ValueError, as NumPy
+    (and this library before) raised."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        SHAPE_MISTAKES[name](torch)
+    with pytest.raises(ag.ShapeError) as info:
+        SHAPE_MISTAKES[name](ag)
+    assert isinstance(info.value, RuntimeError) and isinstance(info.value, ValueError)

@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import dtypes
 from .._fpe import quiet, unquiet
+from ..errors import ShapeError
 from ..function import NUMPY_OPS, OUTPUT, GradBuffer, Primitive, _new_node, export
 from ..grad_mode import no_grad
 from ._common import Tensor, _wrap, as_tensor, binary, floating, shape_str
@@ -634,7 +635,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
     try:
         np.broadcast_shapes(c.data.shape, a.data.shape, b.data.shape)
     except ValueError:
-        raise ValueError(f"addcmul: shapes {shape_str(c.data.shape)} (input), "
+        raise ShapeError(f"addcmul: shapes {shape_str(c.data.shape)} (input), "
                          f"{shape_str(a.data.shape)} (tensor1) and {shape_str(b.data.shape)} "
                          "(tensor2) cannot be broadcast together") from None
     return Addcmul.apply(c, a, b, value=value)
@@ -772,7 +773,7 @@ def _clamp_tensor(x, lo, hi):
         np.broadcast_shapes(*[t.data.shape for t in ts])
     except ValueError:
         shapes = " and ".join(shape_str(t.data.shape) for t in ts)
-        raise ValueError(f"clamp: shapes {shapes} (input, then the bounds) cannot be broadcast "
+        raise ShapeError(f"clamp: shapes {shapes} (input, then the bounds) cannot be broadcast "
                          "together") from None
     return ClampTensor.apply(*ts, has_lo=lo is not None, has_hi=hi is not None)
 
@@ -842,7 +843,7 @@ def _compare(ufunc, name):
         try:
             return _wrap(np.asarray(ufunc(a, b)))
         except ValueError:
-            raise ValueError(f"{name}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} "
+            raise ShapeError(f"{name}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} "
                              "cannot be broadcast together") from None
     compare.__name__ = name
     compare.__doc__ = f"Elementwise {name}; a bool tensor, not differentiable."

@@ -4,6 +4,7 @@ version counter, and, when recording, move the tensor to the end of the graph.""
 import numpy as np
 
 from .. import grad_mode
+from ..errors import ShapeError
 from ..function import EPOCH, Primitive
 from ..random import generator
 from ..tensor import Tensor, _wrap
@@ -41,7 +42,7 @@ def _write(t, value, op):
         if "read-only" in str(e):
             raise RuntimeError(f"{op}: the tensor is a read-only (expanded) view; clone() it "
                                "before writing into it") from None
-        raise ValueError(f"{op}: output with shape {shape_str(t.shape)} doesn't match the "
+        raise ShapeError(f"{op}: output with shape {shape_str(t.shape)} doesn't match the "
                          f"broadcast shape {shape_str(np.shape(value))}") from None
 
 
@@ -78,7 +79,7 @@ def _apply(t, op, fn, *args):
 
 
 def _shape_error(op, t, out):
-    raise ValueError(f"{op}: output with shape {shape_str(t.shape)} doesn't match the "
+    raise ShapeError(f"{op}: output with shape {shape_str(t.shape)} doesn't match the "
                      f"broadcast shape {shape_str(out.shape)}")
 
 
@@ -97,7 +98,7 @@ def _fast(t, op, ufunc, other):
         if "read-only" in str(e):
             raise RuntimeError(f"{op}: the tensor is a read-only (expanded) view; clone() it "
                                "before writing into it") from None
-        raise ValueError(f"{op}: output with shape {shape_str(t.shape)} doesn't match the "
+        raise ShapeError(f"{op}: output with shape {shape_str(t.shape)} doesn't match the "
                          f"broadcast shape {shape_str(np.broadcast_shapes(t.shape, np.shape(b)))}"
                          ) from None
     _bump(t)
@@ -176,7 +177,7 @@ def copy_(self, src):
     try:
         np.broadcast_to(src.data, self.shape)
     except ValueError:
-        raise ValueError(f"copy_: source of shape {shape_str(src.shape)} cannot be broadcast to "
+        raise ShapeError(f"copy_: source of shape {shape_str(src.shape)} cannot be broadcast to "
                          f"the destination shape {shape_str(self.shape)}") from None
     return _apply(self, "copy_", lambda a, s: _overwrite(a, cast(s, a.dtype)), src)
 
@@ -264,7 +265,7 @@ def setitem_(t, index, value):
         np.broadcast_to(np.empty(v.shape, np.bool_), target)
     except ValueError:
         if int(np.prod(v.shape)) != int(np.prod(target)):
-            raise ValueError(f"setitem: cannot assign a value of shape {shape_str(v.shape)} to "
+            raise ShapeError(f"setitem: cannot assign a value of shape {shape_str(v.shape)} to "
                              f"an indexed region of shape {shape_str(target)}") from None
     if not _tracking(t, v):
         _check_leaf(t, "setitem")

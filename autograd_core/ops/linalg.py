@@ -4,6 +4,7 @@ import string
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..function import Primitive, ProductGrad, _new_node, export
 from ._common import Tensor, as_tensor, binary, shape_str
 from .shape import expand
@@ -95,18 +96,18 @@ def matmul(input, other):
     a, b = binary(input, other, "matmul")
     sa, sb = a.data.shape, b.data.shape
     if not sa or not sb:
-        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
+        raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{shape_str(sa)} and {shape_str(sb)}")
     ka = sa[-1]
     kb = sb[-2] if len(sb) > 1 else sb[0]
     if ka != kb:
-        raise ValueError(f"matmul: shapes {shape_str(sa)} and {shape_str(sb)} are not aligned "
+        raise ShapeError(f"matmul: shapes {shape_str(sa)} and {shape_str(sb)} are not aligned "
                          f"({ka} != {kb})")
     try:
         if len(sa) > 2 and len(sb) > 2:  # batch dims on both sides must broadcast
             np.broadcast_shapes(sa[:-2], sb[:-2])
     except ValueError:
-        raise ValueError(f"matmul: batch dims of shapes {shape_str(sa)} and {shape_str(sb)} "
+        raise ShapeError(f"matmul: batch dims of shapes {shape_str(sa)} and {shape_str(sb)} "
                          "cannot be broadcast together") from None
     return MatMul.apply2(a, b)
 
@@ -170,10 +171,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     b = as_tensor(mat2, "addmm", "mat2")
     sa, sb, sc = a.data.shape, b.data.shape, c.data.shape
     if len(sa) != 2 or len(sb) != 2:
-        raise ValueError(f"addmm: mat1 and mat2 must be matrices, got shapes {shape_str(sa)} "
+        raise ShapeError(f"addmm: mat1 and mat2 must be matrices, got shapes {shape_str(sa)} "
                          f"and {shape_str(sb)}")
     if sa[1] != sb[0]:
-        raise ValueError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({shape_str(sa)} "
+        raise ShapeError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({shape_str(sa)} "
                          f"and {shape_str(sb)}: {sa[1]} != {sb[0]})")
     out = (sa[0], sb[1])
     try:
@@ -181,7 +182,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     except ValueError:
         fits = False
     if not fits:
-        raise ValueError(f"addmm: input of shape {shape_str(sc)} does not broadcast to the "
+        raise ShapeError(f"addmm: input of shape {shape_str(sc)} does not broadcast to the "
                          f"product's shape {shape_str(out)}")
     dts = (c.data.dtype, a.data.dtype, b.data.dtype)
     if dts[0] != dts[1] or dts[1] != dts[2]:
@@ -202,7 +203,7 @@ _ADDMM = Addmm.apply3
 @export
 def mm(input, mat2):
     if input.ndim != 2 or mat2.ndim != 2:
-        raise ValueError(f"mm: expects 2-d tensors, got shapes {shape_str(input.shape)} and "
+        raise ShapeError(f"mm: expects 2-d tensors, got shapes {shape_str(input.shape)} and "
                          f"{shape_str(mat2.shape)}")
     return matmul(input, mat2)
 
@@ -210,7 +211,7 @@ def mm(input, mat2):
 @export
 def bmm(input, mat2):
     if input.ndim != 3 or mat2.ndim != 3:
-        raise ValueError(f"bmm: expects 3-d tensors, got shapes {shape_str(input.shape)} and "
+        raise ShapeError(f"bmm: expects 3-d tensors, got shapes {shape_str(input.shape)} and "
                          f"{shape_str(mat2.shape)}")
     return matmul(input, mat2)
 
@@ -218,7 +219,7 @@ def bmm(input, mat2):
 @export
 def dot(input, other):
     if input.ndim != 1 or other.ndim != 1:
-        raise ValueError(f"dot: expects 1-d tensors, got shapes {shape_str(input.shape)} and "
+        raise ShapeError(f"dot: expects 1-d tensors, got shapes {shape_str(input.shape)} and "
                          f"{shape_str(other.shape)}")
     return matmul(input, other)
 
@@ -292,7 +293,7 @@ def _parse(eq, shapes):
         lhs, out = eq, None
     ins = lhs.split(",")
     if len(ins) != len(shapes):
-        raise ValueError(f"einsum: the equation names {len(ins)} operands but {len(shapes)} "
+        raise ShapeError(f"einsum: the equation names {len(ins)} operands but {len(shapes)} "
                          "were given")
     used = set(eq) - set(".,->")
     pool = [c for c in string.ascii_letters if c not in used]
@@ -307,7 +308,7 @@ def _parse(eq, shapes):
             k = len(shape) - (len(s) - 3)
             s = s.replace("...", ell[ell_nd - k:] if k else "")
         if len(s) != len(shape):
-            raise ValueError(f"einsum: subscripts '{s}' do not match an operand of shape "
+            raise ShapeError(f"einsum: subscripts '{s}' do not match an operand of shape "
                              f"{shape_str(shape)}")
         new_ins.append(s)
     if out is None:
@@ -338,7 +339,7 @@ def einsum(equation, *operands):
                 if n == 1 or sizes[c] == 1:  # broadcasting a size-1 dim: expand it
                     sizes[c] = max(n, sizes[c])
                     continue
-                raise ValueError(f"einsum: subscript '{c}' has size {sizes[c]} in one operand "
+                raise ShapeError(f"einsum: subscript '{c}' has size {sizes[c]} in one operand "
                                  f"and {n} in another")
     ts = [expand(t, tuple(sizes[c] for c in s)) if any(sizes[c] != n for c, n in zip(s, t.shape))
           else t for s, t in zip(ins, ts)]

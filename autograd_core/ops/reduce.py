@@ -5,6 +5,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..function import Primitive, export
 from ._common import Tensor, _wrap, as_tensor, floating, norm_dim, norm_dims
 from .elementwise import exp_nonpositive, maximum, minimum, sqrt
@@ -312,7 +313,7 @@ def _minmax(input, dim, keepdim, other, is_min):
         return minimum(input, b) if is_min else maximum(input, b)
     x = as_tensor(input, op)
     if x.data.size == 0 and (dim is None or x.data.shape[norm_dim(dim, x.ndim, op)] == 0):
-        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {tuple(x.shape)} "
+        raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {tuple(x.shape)} "
                          "(there is no identity)")
     if dim is None:
         return MaxAll.apply(x, dims=_dims(x, None, op), keepdim=keepdim, is_min=is_min)
@@ -358,7 +359,7 @@ def _arg(input, dim, keepdim, is_min):
     x = as_tensor(input, op)
     f = np.argmin if is_min else np.argmax
     if x.data.size == 0:
-        raise ValueError(f"{op}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
+        raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
     if dim is None:
         i = f(x.data)
         out = np.asarray(i) if not keepdim else np.full((1,) * x.ndim, i)

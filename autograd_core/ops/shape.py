@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 
+from ..errors import ShapeError
 from ..function import Primitive, SliceGrad, ZeroGrad, export
 from ._common import Tensor, as_tensor, norm_dim, shape_str
 from .elementwise import clone
@@ -346,12 +347,12 @@ def cat(tensors, dim=0):
     ts = _tensor_list(tensors, "cat")
     ref = ts[0]
     if ref.ndim == 0:
-        raise ValueError("cat: zero-dimensional tensor at position 0 cannot be concatenated")
+        raise ShapeError("cat: zero-dimensional tensor at position 0 cannot be concatenated")
     d = norm_dim(dim, ref.ndim, "cat")
     for i, t in enumerate(ts[1:], 1):
         if t.ndim != ref.ndim or any(a != b for j, (a, b) in enumerate(zip(t.shape, ref.shape))
                                      if j != d):
-            raise ValueError(f"cat: tensors must have the same shape except in dim {d}: "
+            raise ShapeError(f"cat: tensors must have the same shape except in dim {d}: "
                              f"{shape_str(ref.shape)} at position 0 and {shape_str(t.shape)} "
                              f"at position {i}")
     ts = _same_dtype(ts)
@@ -370,7 +371,7 @@ def stack(tensors, dim=0):
     ts = _tensor_list(tensors, "stack")
     for i, t in enumerate(ts[1:], 1):
         if t.shape != ts[0].shape:
-            raise ValueError(f"stack: expects each tensor to be equal size, but got "
+            raise ShapeError(f"stack: expects each tensor to be equal size, but got "
                              f"{shape_str(ts[0].shape)} at entry 0 and {shape_str(t.shape)} "
                              f"at entry {i}")
     d = norm_dim(dim, ts[0].ndim + 1, "stack")
@@ -382,7 +383,7 @@ def _tensor_list(tensors, op):
         raise TypeError(f"{op}: expected a sequence of Tensors, got {type(tensors).__name__}")
     ts = [as_tensor(t, op) for t in tensors]
     if not ts:
-        raise ValueError(f"{op}: expected a non-empty sequence of Tensors")
+        raise ShapeError(f"{op}: expected a non-empty sequence of Tensors")
     return ts
 
 
@@ -412,7 +413,7 @@ def split(tensor, split_size_or_sections, dim=0):
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n:
-            raise ValueError(f"split: sizes {tuple(sizes)} must sum to {n}, the size of dim {d} "
+            raise ShapeError(f"split: sizes {tuple(sizes)} must sum to {n}, the size of dim {d} "
                              f"of a tensor of shape {shape_str(x.shape)}")
     out, start = [], 0
     lead = (slice(None),) * d
@@ -456,7 +457,7 @@ def reshape(input, *shape):
     size = x.data.size
     if n_infer > 1 or any(s < -1 for s in shape) or (
             size != known if n_infer == 0 else (known == 0 or size % known)):
-        raise ValueError(f"reshape: shape {shape_str(shape)} is invalid for input of size "
+        raise ShapeError(f"reshape: shape {shape_str(shape)} is invalid for input of size "
                          f"{size} (shape {shape_str(x.shape)})")
     return Reshape.apply(x, shape=shape)
 
@@ -484,7 +485,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     s = norm_dim(start_dim, x.ndim, "flatten")
     e = norm_dim(end_dim, x.ndim, "flatten")
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:]
     return reshape(x, shape)
 
@@ -495,11 +496,11 @@ def permute(input, *dims):
     dims = _shape_arg(dims, "permute")
     nd = x.ndim
     if len(dims) != nd:
-        raise ValueError(f"permute: dims {dims} must name each of the {nd} dims of a tensor "
+        raise ShapeError(f"permute: dims {dims} must name each of the {nd} dims of a tensor "
                          f"of shape {shape_str(x.shape)} once")
     dims = tuple(norm_dim(d, nd, "permute") for d in dims)
     if sorted(dims) != list(range(nd)):
-        raise ValueError(f"permute: dims {dims} is not a permutation of the {nd} dims of a "
+        raise ShapeError(f"permute: dims {dims} is not a permutation of the {nd} dims of a "
                          f"tensor of shape {shape_str(x.shape)}")
     return Permute.apply(x, dims=dims)
 
@@ -520,7 +521,7 @@ def t(input):
     x = as_tensor(input, "t")
     nd = x.data.ndim
     if nd > 2:
-        raise ValueError(f"t: expects a tensor with <= 2 dims, got shape {shape_str(x.shape)}")
+        raise ShapeError(f"t: expects a tensor with <= 2 dims, got shape {shape_str(x.shape)}")
     return Permute.apply(x, dims=(1, 0)) if nd == 2 else x
 
 
@@ -550,17 +551,17 @@ def expand(input, *sizes):
     sizes = _shape_arg(sizes, "expand")
     lead = len(sizes) - x.ndim
     if lead < 0:
-        raise ValueError(f"expand: the number of sizes {len(sizes)} must be at least the "
+        raise ShapeError(f"expand: the number of sizes {len(sizes)} must be at least the "
                          f"number of dims {x.ndim} (shape {shape_str(x.shape)})")
     shape = []
     for i, s in enumerate(sizes):
         old = x.shape[i - lead] if i >= lead else None
         if s == -1:
             if old is None:
-                raise ValueError(f"expand: -1 is not allowed in a new leading dim ({sizes})")
+                raise ShapeError(f"expand: -1 is not allowed in a new leading dim ({sizes})")
             s = old
         if old is not None and old != 1 and old != s:
-            raise ValueError(f"expand: the expanded size {s} must match the existing size {old} "
+            raise ShapeError(f"expand: the expanded size {s} must match the existing size {old} "
                              f"at non-singleton dim {i}: shape {shape_str(x.shape)} to "
                              f"{shape_str(sizes)}")
         shape.append(s)
@@ -578,7 +579,7 @@ def broadcast_to(input, shape):
     try:
         np.broadcast_shapes(x.shape, shape)
     except ValueError:
-        raise ValueError(f"broadcast_to: shape {shape_str(x.shape)} cannot be broadcast to "
+        raise ShapeError(f"broadcast_to: shape {shape_str(x.shape)} cannot be broadcast to "
                          f"{shape_str(shape)}") from None
     return expand(x, shape)
 
@@ -594,7 +595,7 @@ def broadcast_tensors(*tensors):
     try:
         shape = np.broadcast_shapes(*[t.shape for t in ts])
     except ValueError:
-        raise ValueError("broadcast_tensors: shapes " + ", ".join(shape_str(t.shape) for t in ts)
+        raise ShapeError("broadcast_tensors: shapes " + ", ".join(shape_str(t.shape) for t in ts)
                          + " cannot be broadcast together") from None
     return tuple(expand(t, shape) for t in ts)
 
@@ -635,7 +636,7 @@ def pad(input, pad, value=0, mode="constant"):  # noqa: A002
     x = as_tensor(input, "pad")
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice the "
+        raise ShapeError(f"pad: padding length {len(pad)} must be even and at most twice the "
                          f"number of dims ({x.ndim}) of a tensor of shape {shape_str(x.shape)}")
     if mode != "constant":
         if mode not in _PAD_MODES:
@@ -648,7 +649,7 @@ def pad(input, pad, value=0, mode="constant"):  # noqa: A002
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     for d, (lo, hi) in enumerate(widths):
         if x.shape[d] + lo + hi < 0:
-            raise ValueError(f"pad: padding {(lo, hi)} would make dim {d} of a tensor of shape "
+            raise ShapeError(f"pad: padding {(lo, hi)} would make dim {d} of a tensor of shape "
                              f"{shape_str(x.shape)} negative")
     return Pad.apply(x, widths=tuple(widths), value=0 if value is None else value)
 

@@ -7,6 +7,7 @@ import math
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ..errors import ShapeError
 from ..function import Primitive, export
 from ._common import as_tensor, shape_str
 
@@ -134,7 +135,7 @@ def sliding_windows(input, kernel_size, stride=1, dilation=1):
     """
     x = as_tensor(input, "sliding_windows")
     if x.ndim < 3:
-        raise ValueError(f"sliding_windows: input must have shape (N, C, *spatial) with at "
+        raise ShapeError(f"sliding_windows: input must have shape (N, C, *spatial) with at "
                          f"least one spatial dim, got shape {shape_str(x.shape)}")
     nd = x.ndim - 2
     k = _int_tuple(kernel_size, nd, "kernel_size")
@@ -143,7 +144,7 @@ def sliding_windows(input, kernel_size, stride=1, dilation=1):
     spatial = x.shape[2:]
     span = tuple(dj * (kj - 1) + 1 for kj, dj in zip(k, d))
     if any(a > b for a, b in zip(span, spatial)):
-        raise ValueError(f"sliding_windows: kernel_size {k} with dilation {d} spans {span}, "
+        raise ShapeError(f"sliding_windows: kernel_size {k} with dilation {d} spans {span}, "
                          f"more than the spatial size {shape_str(spatial)} of the input of "
                          f"shape {shape_str(x.shape)}")
     return SlidingWindows.apply(x, kernel_size=k, stride=s, dilation=d)
