@@ -366,3 +366,79 @@ def test_inplace_on_tensor_without_grad_using_value_with_grad_makes_it_require_g
     assert t.requires_grad and t.grad_fn is not None
     t.sum().backward()
     np.testing.assert_array_equal(w.grad.data, [1.0, 2.0])
+
+
+# --- in-place changes through views of a tensor in a graph (torch's CopySlices) ---
+
+VIEW_CHANGES = {
+    "iadd row": lambda lib, x, y: y[0].__iadd__(1),
+    "augmented item": lambda lib, x, y: y.__setitem__(0, y[0] * 1) or _aug(y),
+    "zero_ column": lambda lib, x, y: y[:, 1].zero_(),
+    "mul_ row": lambda lib, x, y: y[0].mul_(5),
+    "add_ leaf value": lambda lib, x, y: y[1].add_(x[0] * 2),
+    "base changed after the view": lambda lib, x, y: (lambda v: (y.mul_(2), v.add_(x[0])))(
+        y[1]),
+    "ellipsis slice": lambda lib, x, y: y[..., 1:].div_(3),
+    "clamp_ of a block": lambda lib, x, y: y[:, :2].clamp_(min=1.5, max=4.5),
+    "setitem into a view": lambda lib, x, y: y[1].__setitem__(slice(0, 2), x[0, 1:] ** 2),
+    "view used after the change": lambda lib, x, y: _use_after(y),
+}
+
+
+def _aug(y):
+    row = y[1]
+    row += y[0]  # Python's y[1] += ...: the view changed in place, then written back
+
+
+def _use_after(y):
+    v = y[0]
+    v.mul_(3)
+    y[1].add_(v * 2)  # the changed view as an operand of the next change
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_CHANGES))
+def test_in_place_change_of_a_view_reaches_the_base_like_torch(name):
+    """y = x * 1; an in-place op on a view of y (y[0] += 1, y[:, 1].zero_()): the change is
+    recorded in y's graph, as torch records it, so y's values and x's gradient agree."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]])
+
+    def run(lib, make):
+        x = make(a)
+        y = x * 1
+        VIEW_CHANGES[name](lib, x, y)
+        (y * y * (1 + y)).sum().backward()
+        return y.detach().numpy(), x.grad.numpy()
+
+    ours = run(ag, lambda v: ag.tensor(v, dtype=ag.float64, requires_grad=True))
+    theirs = run(torch, lambda v: torch.tensor(v, requires_grad=True))
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
+
+
+def test_in_place_change_of_a_view_bumps_versions_and_keeps_checks():
+    """The base moves to the end of the graph (its version goes up), and what was saved
+    before the change is still checked: y * y then y[0].mul_(2) fails at backward, as in
+    torch."""
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = x * 1
+    z = y * y
+    v = y[0]
+    v.mul_(2)
+    assert y._version == 1 and v._version == 1
+    assert y.grad_fn.name != "MulBackward"  # y's node is now the write into it
+    np.testing.assert_array_equal(y.numpy(), [[2.0, 4.0], [3.0, 4.0]])
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_unsupported_view_changes_are_refused_clearly():
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+        x[0].add_(1)  # a view of a leaf that requires grad: refused, as in torch
+    y = x * 1
+    with pytest.raises(RuntimeError, match="only views made by basic indexing"):
+        y.t().mul_(2)  # a transposed view: not supported here (torch supports it)
+    with pytest.raises(RuntimeError, match="only views made by basic indexing"):
+        y[0][1:].mul_(2)  # a view of a view
+    np.testing.assert_array_equal(y.numpy(), x.numpy())  # nothing was written

@@ -9,8 +9,20 @@ from ..function import EPOCH, Primitive
 from ..random import generator
 from ..tensor import Tensor, _wrap
 from ._common import as_tensor, const, shape_str
-from .elementwise import add, cast, clamp, div, floor_divide, fmod, mul, remainder, sub, where
-from .shape import _norm_index, index_get, index_set
+from .elementwise import (
+    add,
+    cast,
+    clamp,
+    clone,
+    div,
+    floor_divide,
+    fmod,
+    mul,
+    remainder,
+    sub,
+    where,
+)
+from .shape import GetItemView, _norm_index, getitem, index_get, index_set
 
 _grad_enabled = grad_mode.enabled
 
@@ -60,9 +72,7 @@ def _apply(t, op, fn, *args):
         _bump(t)
         return t
     if t._base is not None and (t._requires_grad or t._base._requires_grad):
-        raise RuntimeError(
-            f"{op}: in-place change of a view of a tensor that requires grad is not supported "
-            "(the base tensor's graph would miss it); use an out-of-place op instead")
+        return _apply_to_view(t, op, fn, *args)
     old = _wrap(t.data.copy())  # t's value before the change, as the new node's input
     old.grad_fn, old._requires_grad = t.grad_fn, t._requires_grad
     out = fn(old, *args)
@@ -76,6 +86,49 @@ def _apply(t, op, fn, *args):
     if node is not None and t._retains_grad:
         node.retain_output_grad(t)
     return t
+
+
+def _apply_to_view(t, op, fn, *args):
+    """An in-place change of t, a view x[index] of a tensor x in a graph (y[0] += 1,
+    y[:, 1].zero_()), as PyTorch records it: the new value of the view is computed from a
+    view of x as it is now, written into x with x[index] = new (so x moves to the end of
+    the graph, and its other elements keep their gradient path), and t becomes a view of
+    the changed x. Only views made by basic indexing of x itself are supported."""
+    base = t._base
+    _check_leaf(base, op)  # a view of a leaf that requires grad: refused, as the leaf is
+    index = _view_index(t)
+    if index is None:
+        raise RuntimeError(
+            f"{op}: in-place change of this view of a tensor that requires grad is not "
+            "supported: only views made by basic indexing of the tensor itself (y[0], "
+            "y[:, 1:3], y[..., 0]) can be changed in place; use an out-of-place op instead")
+    # a copy of the region as it is now: what the op saves must not be the memory it is
+    # about to overwrite (the general path above copies the old value too)
+    new = fn(clone(getitem(base, index)), *args)
+    if new.data.shape != t.data.shape:
+        _shape_error(op, t, new)
+    setitem_(base, index, new)  # writes base's array, which t's array views
+    fresh = getitem(base, index)
+    t.grad_fn, t._requires_grad = fresh.grad_fn, fresh._requires_grad
+    if t.grad_fn is not None and t._retains_grad:
+        t.grad_fn.retain_output_grad(t)
+    return t
+
+
+def _view_index(t):
+    """The basic index that made the view t from its base (from t's node), if indexing the
+    base's array with it gives exactly t's array; else None."""
+    node = t.grad_fn
+    if type(node) is not GetItemView:
+        return None
+    index = node.index
+    try:
+        again = index_get(t._base.data, index)
+    except (IndexError, TypeError, ValueError):
+        return None
+    same = (again.__array_interface__["data"][0] == t.data.__array_interface__["data"][0]
+            and again.shape == t.data.shape and again.strides == t.data.strides)
+    return index if same else None
 
 
 def _shape_error(op, t, out):
