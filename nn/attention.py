@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.errors import ShapeError
 from autograd_core.ops._common import shape_str
 from autograd_core.tensor import Tensor
 
@@ -67,16 +68,16 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     for name, t in (("query", query), ("key", key), ("value", value)):
         _check_tensor(op, name, t)
     if min(query.ndim, key.ndim, value.ndim) < 2:
-        raise ValueError(f"{op}: query, key and value must have at least 2 dims, got shapes "
+        raise ShapeError(f"{op}: query, key and value must have at least 2 dims, got shapes "
                          f"{shape_str(query.shape)}, {shape_str(key.shape)} and "
                          f"{shape_str(value.shape)}")
     L, E = query.shape[-2:]
     S = key.shape[-2]
     if key.shape[-1] != E:
-        raise ValueError(f"{op}: key of shape {shape_str(key.shape)} must end in the embedding "
+        raise ShapeError(f"{op}: key of shape {shape_str(key.shape)} must end in the embedding "
                          f"size {E} of query of shape {shape_str(query.shape)}")
     if value.shape[-2] != S:
-        raise ValueError(f"{op}: value of shape {shape_str(value.shape)} must have the {S} "
+        raise ShapeError(f"{op}: value of shape {shape_str(value.shape)} must have the {S} "
                          f"positions (dim -2) of key of shape {shape_str(key.shape)}")
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got "
@@ -86,7 +87,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     try:
         batch = np.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
     except ValueError:
-        raise ValueError(f"{op}: the batch dims of query {shape_str(query.shape)}, key "
+        raise ShapeError(f"{op}: the batch dims of query {shape_str(query.shape)}, key "
                          f"{shape_str(key.shape)} and value {shape_str(value.shape)} cannot "
                          "be broadcast together") from None
     if is_causal:
@@ -105,7 +106,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         except ValueError:
             fits = False
         if not fits:
-            raise ValueError(f"{op}: attn_mask of shape {shape_str(attn_mask.shape)} cannot be "
+            raise ShapeError(f"{op}: attn_mask of shape {shape_str(attn_mask.shape)} cannot be "
                              f"broadcast to the attention weights' shape {shape_str(shape)}")
         if attn_mask.dtype == ag.bool:
             scores = ag.where(attn_mask, scores, _NEG_INF)
@@ -130,7 +131,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
 def _repeat_heads(op, query, key, value):
     """key and value with their heads (dim -3) repeated to query's number of heads."""
     if min(query.ndim, key.ndim, value.ndim) < 3:
-        raise ValueError(f"{op}: enable_gqa needs a heads dim (-3) in query, key and value, "
+        raise ShapeError(f"{op}: enable_gqa needs a heads dim (-3) in query, key and value, "
                          f"got shapes {shape_str(query.shape)}, {shape_str(key.shape)} and "
                          f"{shape_str(value.shape)}")
     hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
@@ -177,31 +178,31 @@ def _check_mha_shapes(op, query, key, value, key_padding_mask, attn_mask, num_he
                          f"received {query.ndim}-D query of shape {shape_str(query.shape)}")
     if key.ndim != query.ndim or value.ndim != query.ndim:
         kind = "batched (3-D)" if query.ndim == 3 else "unbatched (2-D)"
-        raise ValueError(f"{op}: for {kind} query of shape {shape_str(query.shape)}, key and "
+        raise ShapeError(f"{op}: for {kind} query of shape {shape_str(query.shape)}, key and "
                          f"value must be {query.ndim}-D, got shapes {shape_str(key.shape)} "
                          f"and {shape_str(value.shape)}")
     if key.shape[:-1] != value.shape[:-1]:
-        raise ValueError(f"{op}: key of shape {shape_str(key.shape)} does not match value of "
+        raise ShapeError(f"{op}: key of shape {shape_str(key.shape)} does not match value of "
                          f"shape {shape_str(value.shape)} (sequence and batch dims)")
     seq, batch = (1, 0) if batch_first and query.ndim == 3 else (0, 1)
     if query.ndim == 3 and key.shape[batch] != query.shape[batch]:
-        raise ValueError(f"{op}: query of shape {shape_str(query.shape)} and key of shape "
+        raise ShapeError(f"{op}: query of shape {shape_str(query.shape)} and key of shape "
                          f"{shape_str(key.shape)} have different batch sizes (dim {batch})")
     L, S = query.shape[seq], key.shape[seq]
     if key_padding_mask is not None:
         want = (query.shape[batch], S) if query.ndim == 3 else (S,)
         if tuple(key_padding_mask.shape) != want:
-            raise ValueError(f"{op}: key_padding_mask of shape "
+            raise ShapeError(f"{op}: key_padding_mask of shape "
                              f"{shape_str(key_padding_mask.shape)} should be {shape_str(want)} "
                              f"for key of shape {shape_str(key.shape)}")
     if attn_mask is not None:
         heads = num_heads * (query.shape[batch] if query.ndim == 3 else 1)
         want = {2: (L, S), 3: (heads, L, S)}.get(attn_mask.ndim)
         if want is None:
-            raise ValueError(f"{op}: attn_mask should be 2-D or 3-D, got shape "
+            raise ShapeError(f"{op}: attn_mask should be 2-D or 3-D, got shape "
                              f"{shape_str(attn_mask.shape)}")
         if tuple(attn_mask.shape) != want:
-            raise ValueError(f"{op}: the shape of the {attn_mask.ndim}D attn_mask is "
+            raise ShapeError(f"{op}: the shape of the {attn_mask.ndim}D attn_mask is "
                              f"{shape_str(attn_mask.shape)}, but should be {shape_str(want)}")
 
 
@@ -230,7 +231,7 @@ def _multi_head_attention(op, query, key, value, embed_dim_to_check, num_heads,
     _check_mha_shapes(op, query, key, value, key_padding_mask, attn_mask, num_heads)
     E = query.shape[-1]
     if E != embed_dim_to_check:
-        raise ValueError(f"{op}: was expecting embedding dimension of {embed_dim_to_check}, "
+        raise ShapeError(f"{op}: was expecting embedding dimension of {embed_dim_to_check}, "
                          f"but got {E} (query of shape {shape_str(query.shape)})")
     head_dim = E // num_heads
     if head_dim * num_heads != E:
@@ -272,7 +273,7 @@ def _multi_head_attention(op, query, key, value, embed_dim_to_check, num_heads,
         w_q, w_k, w_v = ag.chunk(in_proj_weight, 3)
     for name, x, w in (("key", key, w_k), ("value", value, w_v)):
         if x.shape[-1] != w.shape[-1]:
-            raise ValueError(f"{op}: {name} of shape {shape_str(x.shape)} does not end in the "
+            raise ShapeError(f"{op}: {name} of shape {shape_str(x.shape)} does not end in the "
                              f"{name[0]}dim={w.shape[-1]} of its projection weight of shape "
                              f"{shape_str(w.shape)}")
     if not use_separate_proj_weight and query is key and key is value:

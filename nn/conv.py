@@ -11,6 +11,7 @@ Python loop ever runs over pixels or channels.
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.errors import ShapeError
 from autograd_core.ops._common import shape_str
 
 from . import functional as F
@@ -50,12 +51,12 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
     (N, C_in, *spatial) with weight (C_out, C_in / groups, *kernel)."""
     unbatched = input.ndim == nd + 1
     if input.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{op}: expected a {nd + 1}D (unbatched) or {nd + 2}D (batched) "
+        raise ShapeError(f"{op}: expected a {nd + 1}D (unbatched) or {nd + 2}D (batched) "
                          f"input, got shape {shape_str(input.shape)}")
     if unbatched:
         input = input.unsqueeze(0)
     if weight.ndim != nd + 2:
-        raise ValueError(f"{op}: weight must be {nd + 2}D (out_channels, in_channels / "
+        raise ShapeError(f"{op}: weight must be {nd + 2}D (out_channels, in_channels / "
                          f"groups, *kernel_size), got shape {shape_str(weight.shape)}")
     n, c = input.shape[:2]
     out_c, c_per_group = weight.shape[:2]
@@ -64,7 +65,7 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
         raise ValueError(f"{op}: groups={groups} must divide in_channels={c} and "
                          f"out_channels={out_c}")
     if c_per_group * groups != c:
-        raise ValueError(f"{op}: expected input of shape {shape_str(input.shape)} to have "
+        raise ShapeError(f"{op}: expected input of shape {shape_str(input.shape)} to have "
                          f"{c_per_group * groups} channels (weight of shape "
                          f"{shape_str(weight.shape)} with groups={groups}), but got {c} "
                          "channels instead")
@@ -138,13 +139,13 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     op = "conv_transpose2d"
     unbatched = input.ndim == 3
     if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 3D (unbatched) or 4D (batched) input, got shape "
+        raise ShapeError(f"{op}: expected a 3D (unbatched) or 4D (batched) input, got shape "
                          f"{shape_str(input.shape)}")
     if unbatched:
         input = input.unsqueeze(0)
     c_in, out_per_group = weight.shape[:2]
     if input.shape[1] != c_in:
-        raise ValueError(f"{op}: expected input of shape {shape_str(input.shape)} to have {c_in} "
+        raise ShapeError(f"{op}: expected input of shape {shape_str(input.shape)} to have {c_in} "
                          f"channels (weight of shape {shape_str(weight.shape)}), but got "
                          f"{input.shape[1]} channels instead")
     if c_in % groups:

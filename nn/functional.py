@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.errors import ShapeError
 from autograd_core.ops._common import shape_str
 from autograd_core.random import generator
 from autograd_core.tensor import Tensor
@@ -15,7 +16,7 @@ from autograd_core.tensor import Tensor
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W of shape (out_features, in_features)."""
     if input.shape[-1:] != weight.shape[-1:]:
-        raise ValueError(f"linear: input of shape {shape_str(input.shape)} does not end in the "
+        raise ShapeError(f"linear: input of shape {shape_str(input.shape)} does not end in the "
                          f"in_features={weight.shape[-1]} of the weight of shape "
                          f"{shape_str(weight.shape)}")
     if (bias is not None and input.ndim == 2 and weight.ndim == 2
@@ -170,7 +171,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     variance), then * weight + bias."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
-        raise ValueError(f"layer_norm: input of shape {shape_str(input.shape)} does not end in the "
+        raise ShapeError(f"layer_norm: input of shape {shape_str(input.shape)} does not end in the "
                          f"normalized_shape {shape}")
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     mean = input.mean(dim=dims, keepdim=True)
@@ -189,7 +190,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     toward the batch's mean and unbiased variance by `momentum`; otherwise with the
     running estimates."""
     if input.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input with a channel dim (N, C, ...), got "
+        raise ShapeError(f"batch_norm: expected an input with a channel dim (N, C, ...), got "
                          f"shape {shape_str(input.shape)}")
     c = input.shape[1]
     dims = (0,) + tuple(range(2, input.ndim))
@@ -197,7 +198,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training:
         count = input.data.size // max(c, 1)
         if count <= 1:
-            raise ValueError("Expected more than 1 value per channel when training, got "
+            raise ShapeError("Expected more than 1 value per channel when training, got "
                              f"input size torch.Size([{', '.join(map(str, input.shape))}])")
         mean = input.mean(dim=dims, keepdim=True)
         centered = input - mean

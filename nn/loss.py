@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.errors import ShapeError
 from autograd_core.ops._common import shape_str
 from autograd_core.ops.reduce import nll as ag_nll
 from autograd_core.tensor import Tensor
@@ -52,7 +53,7 @@ def _check_pair(op, input, target, warn=True):
     try:
         np.broadcast_shapes(input.shape, target.shape)
     except ValueError:
-        raise ValueError(f"{op}: input of shape {shape_str(input.shape)} and target of shape "
+        raise ShapeError(f"{op}: input of shape {shape_str(input.shape)} and target of shape "
                          f"{shape_str(target.shape)} cannot be broadcast together") from None
     if warn:
         warnings.warn(f"{op}: using a target size {shape_str(target.shape)} that is different "
@@ -65,7 +66,7 @@ def _check_same_shape(op, input, target):
     _check_tensor(op, "input", input)
     _check_tensor(op, "target", target)
     if input.shape != target.shape:
-        raise ValueError(f"{op}: target of shape {shape_str(target.shape)} must have the shape "
+        raise ShapeError(f"{op}: target of shape {shape_str(target.shape)} must have the shape "
                          f"of input {shape_str(input.shape)}")
 
 
@@ -78,7 +79,7 @@ def _check_broadcasts_to(op, name, value, shape):
     except ValueError:
         ok = False
     if not ok:
-        raise ValueError(f"{op}: {name} of shape {shape_str(value.shape)} cannot be broadcast "
+        raise ShapeError(f"{op}: {name} of shape {shape_str(value.shape)} cannot be broadcast "
                          f"to the input's shape {shape_str(shape)}")
 
 
@@ -96,7 +97,7 @@ def _weighted(op, loss, weight, input, reduction, mean_over_weight):
         return _reduce(loss, reduction)
     _check_tensor(op, "weight", weight)
     if weight.shape != input.shape:
-        raise ValueError(f"{op}: weight of shape {shape_str(weight.shape)} must have the shape "
+        raise ShapeError(f"{op}: weight of shape {shape_str(weight.shape)} must have the shape "
                          f"of input {shape_str(input.shape)}")
     loss = loss * weight
     if reduction == "mean" and mean_over_weight:
@@ -152,7 +153,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
 def _class_dim(op, input):
     _check_tensor(op, "input", input)
     if input.ndim == 0:
-        raise ValueError(f"{op}: input of shape () has no class dim; expected (C,), (N, C) "
+        raise ShapeError(f"{op}: input of shape () has no class dim; expected (C,), (N, C) "
                          "or (N, C, d1, ...)")
     return 0 if input.ndim == 1 else 1
 
@@ -177,7 +178,7 @@ def _index_target(op, input, target, cdim, ignore_index, probabilities_allowed=F
     if target.shape != expected:
         also = f" (or probabilities of shape {shape_str(input.shape)})" \
             if probabilities_allowed else ""
-        raise ValueError(f"{op}: input of shape {shape_str(input.shape)} needs class-index "
+        raise ShapeError(f"{op}: input of shape {shape_str(input.shape)} needs class-index "
                          f"targets of shape {shape_str(expected)}{also}, got target of shape "
                          f"{shape_str(target.shape)}")
     t = target.data

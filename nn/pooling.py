@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 
 import autograd_core as ag
+from autograd_core.errors import ShapeError
 from autograd_core.ops._common import shape_str
 
 from .conv import _pad_widths, _tuple
@@ -18,7 +19,7 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
     """Checked tuples, and the padding (left, right) per dim that gives PyTorch's output
     size, extra right padding included when ceil_mode rounds up."""
     if input.ndim not in (3, 4):
-        raise ValueError(f"{op}: expected a 3D (unbatched) or 4D (batched) input, got shape "
+        raise ShapeError(f"{op}: expected a 3D (unbatched) or 4D (batched) input, got shape "
                          f"{shape_str(input.shape)}")
     kernel = _tuple(kernel_size, 2, "kernel_size", op)
     stride = kernel if stride is None or stride == () else _tuple(stride, 2, "stride", op)
@@ -35,7 +36,7 @@ def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op)
         if ceil_mode and (n - 1) * s >= size + p:
             n -= 1  # the last window would start in the right padding
         if n < 1:
-            raise ValueError(f"{op}: output size is too small for input of shape "
+            raise ShapeError(f"{op}: output size is too small for input of shape "
                              f"{shape_str(input.shape)} (kernel {kernel}, stride {stride}, padding "
                              f"{padding}, dilation {dilation})")
         extra = max((n - 1) * s + span - (size + 2 * p), 0)
@@ -117,7 +118,7 @@ def adaptive_avg_pool2d(input, output_size):
     floor(i H / out) .. ceil((i + 1) H / out), as in PyTorch; computed as A_h x A_w^T
     with averaging matrices, so uneven cells cost nothing extra."""
     if input.ndim not in (3, 4):
-        raise ValueError(f"adaptive_avg_pool2d: expected a 3D or 4D input, got shape "
+        raise ShapeError(f"adaptive_avg_pool2d: expected a 3D or 4D input, got shape "
                          f"{shape_str(input.shape)}")
     sizes = _tuple(output_size, 2, "output_size", "adaptive_avg_pool2d") \
         if not isinstance(output_size, (tuple, list)) or None not in output_size \
@@ -174,7 +175,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     elif align_corners is None:
         align_corners = False
     if not 3 <= input.ndim <= 5:
-        raise ValueError("interpolate: expected a 3D, 4D or 5D input (N, C, *spatial), got "
+        raise ShapeError("interpolate: expected a 3D, 4D or 5D input (N, C, *spatial), got "
                          f"shape {shape_str(input.shape)}")
     sizes, factors = _resize_sizes(input, size, scale_factor, "interpolate")
     if recompute_scale_factor and size is not None:

@@ -10,6 +10,7 @@ import math
 import warnings
 
 import autograd_core as ag
+from autograd_core.errors import ShapeError
 from autograd_core.ops._common import shape_str
 from autograd_core.tensor import Tensor
 
@@ -79,9 +80,9 @@ def _cell_input(op, input, w_ih):
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
     if input.ndim not in (1, 2):
-        raise ValueError(f"{op}: Expected input to be 1D or 2D, got {input.ndim}D instead")
+        raise ShapeError(f"{op}: Expected input to be 1D or 2D, got {input.ndim}D instead")
     if input.shape[-1] != w_ih.shape[1]:
-        raise ValueError(f"{op}: input has inconsistent input_size: got {input.shape[-1]}, "
+        raise ShapeError(f"{op}: input has inconsistent input_size: got {input.shape[-1]}, "
                          f"expected {w_ih.shape[1]} (input of shape {shape_str(input.shape)})")
 
 
@@ -90,7 +91,7 @@ def _cell_state(op, name, state, input, hidden_size):
     if not isinstance(state, Tensor):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(state).__name__}")
     if state.shape != expected:
-        raise ValueError(f"{op}: {name} of shape {shape_str(state.shape)} does not match the "
+        raise ShapeError(f"{op}: {name} of shape {shape_str(state.shape)} does not match the "
                          f"input of shape {shape_str(input.shape)}: expected "
                          f"{shape_str(expected)}")
 
@@ -310,10 +311,10 @@ class RNNBase(Module):
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
         if input.ndim not in (2, 3):
-            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead "
+            raise ShapeError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D instead "
                              f"(input of shape {shape_str(input.shape)})")
         if input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+            raise ShapeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
                              f"{self.input_size}, got {input.shape[-1]}")
         if input.dtype.kind != "f":
             raise TypeError(f"{name}: input must be floating point, got {input.dtype}")
@@ -327,7 +328,7 @@ class RNNBase(Module):
                             f"{type(state).__name__}")
         if state.shape != expected:
             what = "batched 3-D" if batched else "unbatched 2-D"
-            raise ValueError(f"{type(self).__name__}: Expected hidden size "
+            raise ShapeError(f"{type(self).__name__}: Expected hidden size "
                              f"{shape_str(expected)}, got {list(state.shape)} (for "
                              f"{what} input, {name} must be {what} too)")
 

@@ -463,3 +463,28 @@ def test_shape_mistakes_raise_runtime_error_as_torch_and_value_error_as_numpy(na
     with pytest.raises(ag.ShapeError) as info:
         SHAPE_MISTAKES[name](ag)
     assert isinstance(info.value, RuntimeError) and isinstance(info.value, ValueError)
+
+
+LAYER_SHAPE_MISTAKES = {
+    "conv2d channels": lambda nn, ag: nn.Conv2d(3, 4, 3)(ag.ones(1, 2, 5, 5)),
+    "linear features": lambda nn, ag: nn.Linear(3, 4)(ag.ones(2, 5)),
+    "lstm input_size": lambda nn, ag: nn.LSTM(3, 4)(ag.ones(5, 2, 6)),
+    "maxpool rank": lambda nn, ag: nn.MaxPool2d(2)(ag.ones(4, 4)),
+    "layer_norm shape": lambda nn, ag: nn.LayerNorm(3)(ag.ones(2, 4)),
+    "cross_entropy batch": lambda nn, ag: nn.CrossEntropyLoss()(
+        ag.ones(3, 4), ag.tensor([0, 1])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAYER_SHAPE_MISTAKES))
+def test_layer_input_shape_mistakes_are_shape_errors_like_torchs(name):
+    """A layer given input of the wrong shape raises ag.ShapeError, caught both by code
+    written for torch (which raises RuntimeError or, for a loss's batch size, ValueError)
+    and by code catching ValueError."""
+    torch = pytest.importorskip("torch")
+    import nn
+
+    with pytest.raises((RuntimeError, ValueError)):
+        LAYER_SHAPE_MISTAKES[name](torch.nn, torch)
+    with pytest.raises(ag.ShapeError):
+        LAYER_SHAPE_MISTAKES[name](nn, ag)
