@@ -60,7 +60,7 @@ def test_blas_quick_run_times_each_workloads_products_in_numpy_and_torch(tmp_pat
     for row in rows:
         assert row["values"]["ours"] > 0 and row["values"]["torch"] > 0
         assert row["values"]["numpy"] is None  # no floor: the products are the same
-        assert "products" in row["note"] and "x torch's" in row["note"]
+        assert "products" in row["note"] and "% of our step" in row["note"]
     counts = [int(r["note"].split()[0]) for r in rows]
     # the MLP: three layers forward, the hidden gradients of the last two, three weight
     # gradients; the LSTM: at least each step's hidden product and its backward (the
