@@ -267,9 +267,14 @@ def _check_header(data, fail):
     """Validate the safetensors layout ourselves, so every damage gets a clear message:
     u64 little-endian header size N, N bytes of JSON {name: {dtype, shape, data_offsets},
     "__metadata__": {str: str}}, then a data buffer the tensors tile exactly."""
-    if data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
+    # a safetensors file's first bytes are its header's length, which may well start with
+    # a pickle's \x80\x02..\x05 (a header of 640 bytes does): the layout is checked first
+    plausible = len(data) >= 9 and data[8:9] == b"{" and \
+        8 + struct.unpack("<Q", data[:8])[0] <= len(data)
+    if not plausible and data[:1] == b"\x80" and data[1:2] in (b"\x02", b"\x03", b"\x04",
+                                                              b"\x05"):
         raise fail("not a safetensors file: it is a pickle, and ag.load never unpickles")
-    if data[:4] == b"PK\x03\x04":
+    if not plausible and data[:4] == b"PK\x03\x04":
         raise fail("not a safetensors file: it is a zip archive (a torch.save .pt file?), "
                    "and ag.load never unpickles")
     if len(data) < 8:

@@ -424,3 +424,37 @@ def test_library_errors_are_wrapped_and_chained(good, monkeypatch):
 
 def test_serialization_error_is_a_runtime_error():
     assert issubclass(ag.SerializationError, RuntimeError)
+
+
+@pytest.mark.parametrize("second", [2, 3, 4, 5])
+def test_a_header_length_that_starts_like_a_pickle_still_loads(tmp_path, second):
+    """A safetensors file begins with its header's length: 640 bytes is b'\\x80\\x02...',
+    a pickle's first two bytes. Such files (ours: a bidirectional GRU's state, and
+    torch's) load; a real pickle is still refused."""
+    target = 0x80 + (second << 8)
+    for k in range(2000):
+        blob = safetensors.numpy.save({"x": np.arange(3.0)}, metadata={"pad": "a" * k})
+        (n,) = struct.unpack("<Q", blob[:8])
+        if n & 0xFFFF == target:
+            break
+    else:
+        pytest.fail("no padding gave the header length")
+    assert blob[:2] == bytes([0x80, second])
+    path = tmp_path / "state.safetensors"
+    path.write_bytes(blob)
+    np.testing.assert_array_equal(ag.load(path)["x"].numpy(), np.arange(3.0))
+    with open(tmp_path / "p.pkl", "wb") as f:
+        pickle.dump({"x": 1}, f, protocol=second)
+    with pytest.raises(ag.SerializationError, match="it is a pickle"):
+        ag.load(tmp_path / "p.pkl")
+
+
+def test_a_bidirectional_gru_state_round_trips(tmp_path):
+    import nn
+
+    state = nn.GRU(16, 32, bidirectional=True).state_dict()
+    ag.save(state, tmp_path / "gru.safetensors")
+    loaded = ag.load(tmp_path / "gru.safetensors")
+    assert list(loaded) == list(state)
+    for k in state:
+        np.testing.assert_array_equal(loaded[k].numpy(), state[k].numpy())
