@@ -115,7 +115,11 @@ class Primitive:
                 x._vc = [0, 0]
             out._vc = x._vc
             out._base = x if x._base is None else x._base
+            out._view_version = x._vc[0]
         if _grad_enabled() and any(t._requires_grad for t in inputs):
+            for t in inputs:
+                if t._base is not None and t._vc[0] != t._view_version:
+                    _refresh_view(t)
             node._attach(inputs, out)
             node._save(inputs, y, out)
         return out
@@ -138,10 +142,13 @@ class Primitive:
                 a._vc = [0, 0]
             out._vc = a._vc
             out._base = a if a._base is None else a._base
+            out._view_version = a._vc[0]
         if not a._requires_grad or not _grad_enabled():
             out.grad_fn = None
             out._requires_grad = False
             return out
+        if a._base is not None and a._vc[0] != a._view_version:
+            _refresh_view(a)  # a view whose base changed in place since it was made
         node.parents = (a.grad_fn or a,)
         node.in_shapes = _SAME_SHAPE if cls.elementwise else (a.data.shape,)
         if cls.save_inputs:
@@ -179,6 +186,10 @@ class Primitive:
             out.grad_fn = None
             out._requires_grad = False
             return out
+        if a._base is not None and a._vc[0] != a._view_version:
+            _refresh_view(a)
+        if b._base is not None and b._vc[0] != b._view_version:
+            _refresh_view(b)
         node.parents = (a.grad_fn or (a if a._requires_grad else None),
                         b.grad_fn or (b if b._requires_grad else None))
         shapes = (a.data.shape, b.data.shape)
@@ -217,6 +228,9 @@ class Primitive:
             out.grad_fn = None
             out._requires_grad = False
             return out
+        for t in (a, b, c):
+            if t._base is not None and t._vc[0] != t._view_version:
+                _refresh_view(t)
         node.parents = (a.grad_fn or (a if a._requires_grad else None),
                         b.grad_fn or (b if b._requires_grad else None),
                         c.grad_fn or (c if c._requires_grad else None))
@@ -694,6 +708,14 @@ def _summed(prev, g):
     if type(prev) is _ndarray and type(g) is _ndarray:
         return GradBuffer(prev + g)
     return prev + g
+
+
+def _refresh_view(t):
+    """t is a view whose base changed in place after t was made (y[1:] after y.mul_(2)):
+    its node still reads the old base, so, as PyTorch does, t becomes a view of the base
+    as it is now before it enters another op (see ops.inplace.refresh_view)."""
+    from .ops.inplace import refresh_view
+    refresh_view(t)
 
 
 def _check_finite(node, grads):

@@ -89,6 +89,7 @@ class Tensor:
     # what few tensors set lives in the instance __dict__, made on first use: a new tensor
     # costs four attribute stores (a view's base, hooks on a leaf, retain_grad)
     _base = None
+    _view_version = 0  # a view's: its base's version when its node was made
     _hooks = None
     _retains_grad = False
     _transposes = None  # see contiguous()

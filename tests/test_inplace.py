@@ -442,3 +442,54 @@ def test_unsupported_view_changes_are_refused_clearly():
     with pytest.raises(RuntimeError, match="only views made by basic indexing"):
         y[0][1:].mul_(2)  # a view of a view
     np.testing.assert_array_equal(y.numpy(), x.numpy())  # nothing was written
+
+
+STALE_VIEWS = {
+    "base scaled": lambda y, v: y.mul_(2),
+    "base overwritten": lambda y, v: y.copy_(y * 0 + 5),
+    "base's row set": lambda y, v: y.__setitem__(0, y[1] * 3),
+    "sibling view changed": lambda y, v: y[:, :2].mul_(4),
+    "changed under no_grad": lambda y, v: _no_grad_change(y),
+}
+
+
+def _no_grad_change(y):
+    with ag.no_grad():
+        y.add_(1)
+
+
+@pytest.mark.parametrize("name", sorted(STALE_VIEWS))
+def test_a_view_follows_in_place_changes_of_its_base_like_torch(name):
+    """v = y[:, 1:] made before y changes in place: used afterwards, v stands for the
+    changed y (torch regenerates a view's grad_fn), so the gradient goes through the
+    change; a use of v from before the change keeps the old path."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+    def run(lib, make):
+        x = make(a)
+        y = x * 1
+        v = y[:, 1:]
+        before = (v * 2).sum()  # saves only the constant: v may change afterwards
+        STALE_VIEWS[name](y, v)
+        (before + (v * v).sum() + v.sum()).backward()
+        return v.detach().numpy(), x.grad.numpy()
+
+    ours = run(ag, lambda arr: ag.tensor(arr, dtype=ag.float64, requires_grad=True))
+    theirs = run(torch, lambda arr: torch.tensor(arr, requires_grad=True))
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-12)
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-12)
+
+
+def test_a_stale_view_as_backward_root_and_a_view_that_cannot_follow():
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 1
+    v = y[1:]
+    y.mul_(2)
+    v.backward(ag.ones(2))  # the root itself was made before the change
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.0, 2.0])
+    w = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True) * 1
+    t = w.t()
+    w.mul_(2)
+    with pytest.raises(RuntimeError, match="cannot follow the change"):
+        t.sum()  # a transposed view: an error, never a wrong gradient

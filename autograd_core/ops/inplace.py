@@ -108,11 +108,33 @@ def _apply_to_view(t, op, fn, *args):
     if new.data.shape != t.data.shape:
         _shape_error(op, t, new)
     setitem_(base, index, new)  # writes base's array, which t's array views
-    fresh = getitem(base, index)
+    _point_at(t, getitem(base, index))
+    return t
+
+
+def _point_at(t, fresh):
+    """Make the view t stand for fresh, a view of its base as it is now."""
     t.grad_fn, t._requires_grad = fresh.grad_fn, fresh._requires_grad
+    t._view_version = t._vc[0]
     if t.grad_fn is not None and t._retains_grad:
         t.grad_fn.retain_output_grad(t)
-    return t
+
+
+def refresh_view(t):
+    """Bring the node of t, a view whose base changed in place since the view was made, up
+    to date: t becomes a view of the base as it is now (PyTorch regenerates a view's
+    grad_fn the same way). Raises for views this cannot redo."""
+    if t.grad_fn is None or not t._base._requires_grad:
+        t._view_version = t._vc[0]  # a leaf view, or nothing in a graph: nothing to redo
+        return
+    index = _view_index(t)
+    if index is None:
+        raise RuntimeError(
+            "a view of a tensor that was changed in place after the view was made is used "
+            "in an op, and this view cannot follow the change (only views made by basic "
+            "indexing of the tensor itself, such as y[0] or y[:, 1:], can); take the view "
+            "again after the change")
+    _point_at(t, getitem(t._base, index))
 
 
 def _view_index(t):
