@@ -11,7 +11,7 @@ from .random import generator
 from .tensor import Tensor, _to_array, _wrap
 
 __all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "default_collate",
-           "random_split"]
+           "default_convert", "random_split"]
 
 
 class Dataset:
@@ -178,11 +178,30 @@ def _fast_dataset(dataset):
     return None, None
 
 
+def default_convert(sample):
+    """One sample as a DataLoader with batch_size=None yields it, as torch's default_convert:
+    numpy arrays become Tensors (dtypes as ag.tensor), Tensors, numbers and strings stay as
+    they are, and tuples, lists and dicts are converted field by field."""
+    if isinstance(sample, np.ndarray):
+        return _wrap(_to_array(sample, None, "default_convert"))
+    if isinstance(sample, (Tensor, str, bytes)):
+        return sample
+    if isinstance(sample, Mapping):
+        return {k: default_convert(v) for k, v in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):  # namedtuple
+        return type(sample)(*(default_convert(v) for v in sample))
+    if isinstance(sample, (tuple, list)):
+        return type(sample)(default_convert(v) for v in sample)
+    return sample
+
+
 class DataLoader:
     """Iterate over a dataset in batches of Tensors.
 
     Args:
-        batch_size: samples per batch (the last one may be smaller unless drop_last).
+        batch_size: samples per batch (the last one may be smaller unless drop_last);
+            None: no batching, each sample as it is (numpy arrays made Tensors, as
+            default_convert), as in torch.
         shuffle: draw a new order every epoch from the global generator (ag.manual_seed
             makes the sequence of epochs reproducible).
         drop_last: drop the last batch when it is smaller than batch_size.
@@ -193,10 +212,14 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        if batch_size is None:
+            if drop_last:
+                raise ValueError("DataLoader: batch_size=None option disables auto-batching "
+                                 "and is mutually exclusive with drop_last")
+        elif isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
             raise TypeError(f"DataLoader: batch_size should be a positive integer value, but "
                             f"got batch_size={batch_size!r}")
-        if batch_size < 1:
+        elif batch_size < 1:
             raise ValueError(f"DataLoader: batch_size should be a positive integer value, but "
                              f"got batch_size={batch_size}")
         if not isinstance(shuffle, (bool, np.bool_)):
@@ -209,13 +232,17 @@ class DataLoader:
             raise TypeError(f"DataLoader: dataset must have __getitem__ and __len__, got "
                             f"{type(dataset).__name__}")
         self.dataset = dataset
-        self.batch_size = int(batch_size)
+        self.batch_size = None if batch_size is None else int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
-        self.collate_fn = default_collate if collate_fn is None else collate_fn
+        if collate_fn is None:
+            collate_fn = default_collate if batch_size is not None else default_convert
+        self.collate_fn = collate_fn
 
     def __len__(self):
         n = len(self.dataset)
+        if self.batch_size is None:
+            return n
         if self.drop_last:
             return n // self.batch_size
         return -(-n // self.batch_size)
@@ -229,6 +256,10 @@ class DataLoader:
 
     def _batches(self, order):
         bs = self.batch_size
+        if bs is None:  # no batching: each sample, converted
+            for i in order:
+                yield self.collate_fn(self.dataset[int(i)])
+            return
         stop = len(order) - len(order) % bs if self.drop_last else len(order)
         fast, index_map = (None, None)
         if self.collate_fn is default_collate:

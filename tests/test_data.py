@@ -290,3 +290,29 @@ def test_loader_over_a_split_tensor_dataset_uses_the_subset_indices():
                                                      for b in DataLoader(part, batch_size=3)]))
         assert ids.tolist() == list(part.indices)
         assert (xs == ids * 10).all()
+
+
+def test_batch_size_none_yields_each_sample_unbatched_like_torch():
+    """batch_size=None turns batching off, as in torch: one sample per step, numpy arrays
+    made Tensors, numbers and strings left alone; len is the dataset's; drop_last is
+    refused with it."""
+    torch = pytest.importorskip("torch")
+
+    class Pairs:
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return np.full(2, float(i)), i, "s"
+
+    ours = list(DataLoader(Pairs(), batch_size=None))
+    theirs = list(torch.utils.data.DataLoader(Pairs(), batch_size=None))
+    assert len(DataLoader(Pairs(), batch_size=None)) == 3
+    for (x, i, s), (tx, ti, ts) in zip(ours, theirs):
+        assert isinstance(x, ag.Tensor) and x.shape == tuple(tx.shape)
+        np.testing.assert_array_equal(x.numpy(), tx.numpy())
+        assert (i, s) == (ti, ts)
+    ds = TensorDataset(ag.tensor(np.arange(6.0).reshape(3, 2)), ag.tensor([0, 1, 2]))
+    assert [(x.shape, y.shape) for x, y in DataLoader(ds, batch_size=None)] == [((2,), ())] * 3
+    with pytest.raises(ValueError, match="mutually exclusive with drop_last"):
+        DataLoader(ds, batch_size=None, drop_last=True)

@@ -243,3 +243,21 @@ def test_load_mnist_argument_errors(tmp_path):
         load_mnist(tmp_path, kind="val")
     with pytest.raises(DatasetError, match="not a directory"):
         load_mnist(tmp_path / "nowhere")
+
+
+def test_load_mnist_with_no_images_gives_empty_arrays_of_the_right_shape(tmp_path):
+    _mnist(tmp_path, n=0, rows=28, cols=28)
+    X, y = load_mnist(tmp_path)
+    assert X.shape == (0, 1, 28, 28) and y.shape == (0,)
+    Xf, _ = load_mnist(tmp_path, flatten=True)
+    assert Xf.shape == (0, 784) and Xf.dtype == np.float32
+
+
+def test_load_mnist_huge_dims_in_a_corrupt_header_are_a_dataset_error(tmp_path):
+    """dims whose product overflows 64 bits (2^31 x 2^31 x 4) must not wrap around to a
+    size that matches an empty payload."""
+    header = struct.pack(">BBBB", 0, 0, 0x08, 3) + struct.pack(">3I", 2**31, 2**31, 4)
+    _write(tmp_path, "train-images-idx3-ubyte", header)
+    _write(tmp_path, "train-labels-idx1-ubyte", _idx(np.zeros(1, np.uint8)))
+    with pytest.raises(DatasetError, match="truncated"):
+        load_mnist(tmp_path)

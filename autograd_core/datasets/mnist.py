@@ -2,6 +2,7 @@
 folder; nothing is downloaded."""
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def _read_idx(path):
                            f"has {len(raw)}")
     dims = tuple(int(d) for d in np.frombuffer(raw, ">u4", ndim, 4))
     dtype = _IDX_DTYPES[code]
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(dims) * dtype.itemsize  # Python ints: no overflow
     if len(raw) != expected:
         what = "truncated" if len(raw) < expected else "has trailing bytes"
         raise DatasetError(f"{path}: {what}: dims {dims} of {dtype.name} need {expected} "
@@ -99,5 +100,5 @@ def load_mnist(path, kind="train", flatten=False):
         raise DatasetError(f"{labels_file}: holds {len(labels)} labels but {images_file.name} "
                            f"holds {len(images)} images")
     X = images.astype(np.float32) / np.float32(255)
-    X = X.reshape(len(X), -1) if flatten else X[:, None]
+    X = X.reshape(len(X), X.shape[1] * X.shape[2]) if flatten else X[:, None]
     return X, labels.astype(np.int64)
