@@ -29,15 +29,57 @@ def _check_tensor(op, name, value):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
 
 
-def _as_mask(op, name, mask):
-    """A mask as a Tensor, checked to be bool or floating (the two kinds PyTorch takes)."""
-    if isinstance(mask, np.ndarray):  # (float arrays stay float64 until cast to the query's)
-        mask = ag.tensor(mask, dtype=ag.float64 if mask.dtype.kind == "f" else None)
+def _as_mask(op, name, mask, dtype=None):
+    """A mask as a Tensor, checked to be bool or floating (the two kinds PyTorch takes); a
+    float NumPy array becomes a tensor of dtype (the query's), as Python numbers would."""
+    if isinstance(mask, np.ndarray):
+        mask = ag.tensor(mask, dtype=(dtype or ag.float64) if mask.dtype.kind == "f" else None)
     _check_tensor(op, name, mask)
     if mask.data.dtype.kind not in "bf":
         raise TypeError(f"{op}: only bool and floating types of {name} are supported, got "
                         f"dtype {mask.dtype}")
     return mask
+
+
+def _check_mask_dtype(op, name, mask, query, any_float32=True):
+    """A float mask must have the query's dtype: PyTorch takes no other, except float32
+    (cast to the query's) where its scaled_dot_product_attention is called (any_float32);
+    bool masks and NumPy arrays (converted later) pass."""
+    dtype = getattr(mask, "dtype", None)
+    if not isinstance(mask, Tensor) or dtype == ag.bool or dtype == query.dtype or \
+            (any_float32 and dtype == ag.float32):
+        return
+    text = (f"Expected {name} dtype to be bool or float or to match query dtype, but got "
+            f"{name}.dtype: {F._cname(dtype, True)} and  query.dtype: "
+            f"{F._cname(query.dtype, True)} instead.")
+    raise F._dtype_error(op, text, "query", query, name, mask)
+
+
+def _check_same_dtype(op, query, key, value):
+    if key.dtype != query.dtype or value.dtype != query.dtype:
+        raise RuntimeError(f"{op}: Expected query, key, and value to have the same dtype, but "
+                           f"got query.dtype: {query.dtype} key.dtype: {key.dtype} and "
+                           f"value.dtype: {value.dtype} instead.")
+
+
+def _check_mha_dtypes(op, products, query, params):
+    """MultiheadAttention's dtypes, as its products would fail in PyTorch (nothing is
+    promoted): each input against the weight it is multiplied by (products: (input name,
+    input, weight name, weight)), then every other parameter against the query."""
+    bad = None
+    for name, x, weight_name, w in products:
+        if w is not None and x.dtype != w.dtype:
+            bad = name, x, weight_name, w
+            break
+    else:
+        extra = F._mismatch(query.dtype, params)
+        if extra is not None:
+            bad = ("query", query) + extra
+    if bad is not None:
+        name, x, weight_name, w = bad
+        text = (f"mat1 and mat2 must have the same dtype, but got {F._cname(x.dtype)} and "
+                f"{F._cname(w.dtype)}")
+        raise F._dtype_error(op, text, name, x, weight_name, w)
 
 
 # --- scaled dot-product attention ---
@@ -82,6 +124,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got "
                          f"{dropout_p}")
+    _check_same_dtype(op, query, key, value)
     if enable_gqa:
         key, value = _repeat_heads(op, query, key, value)
     try:
@@ -99,7 +142,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores = ag.matmul(query, key.transpose(-2, -1)) * scale
     dead = None
     if attn_mask is not None:
-        attn_mask = _as_mask(op, "attn_mask", attn_mask)
+        attn_mask = _as_mask(op, "attn_mask", attn_mask, query.dtype)
+        _check_mask_dtype(op, "attn_mask", attn_mask, query)
         shape = tuple(batch) + (L, S)
         try:
             fits = np.broadcast_shapes(attn_mask.shape, shape) == shape
@@ -224,11 +268,29 @@ def _multi_head_attention(op, query, key, value, embed_dim_to_check, num_heads,
                           v_proj_weight, static_k, static_v, average_attn_weights, is_causal):
     if static_k is not None or static_v is not None:
         raise NotImplementedError(f"{op}: static_k and static_v are not supported")
+    dtype = getattr(query, "dtype", None)
     if key_padding_mask is not None:
-        key_padding_mask = _as_mask(op, "key_padding_mask", key_padding_mask)
+        key_padding_mask = _as_mask(op, "key_padding_mask", key_padding_mask, dtype)
     if attn_mask is not None:
-        attn_mask = _as_mask(op, "attn_mask", attn_mask)
+        attn_mask = _as_mask(op, "attn_mask", attn_mask, dtype)
     _check_mha_shapes(op, query, key, value, key_padding_mask, attn_mask, num_heads)
+    if use_separate_proj_weight:
+        products = (("query", query, "q_proj_weight", q_proj_weight),
+                    ("key", key, "k_proj_weight", k_proj_weight),
+                    ("value", value, "v_proj_weight", v_proj_weight))
+    else:
+        products = (("query", query, "in_proj_weight", in_proj_weight),
+                    ("key", key, "in_proj_weight", in_proj_weight),
+                    ("value", value, "in_proj_weight", in_proj_weight))
+    _check_mha_dtypes(op, products, query, (("in_proj_bias", in_proj_bias), ("bias_k", bias_k),
+                                            ("bias_v", bias_v),
+                                            ("out_proj.weight", out_proj_weight),
+                                            ("out_proj.bias", out_proj_bias)))
+    # PyTorch's path without weights goes through scaled_dot_product_attention, which also
+    # takes float32 masks (cast to the query's dtype); the one with weights takes no other
+    _check_mask_dtype(op, "attn_mask", attn_mask, query, any_float32=not need_weights)
+    _check_mask_dtype(op, "key_padding_mask", key_padding_mask, query,
+                      any_float32=not need_weights)
     E = query.shape[-1]
     if E != embed_dim_to_check:
         raise ShapeError(f"{op}: was expecting embedding dimension of {embed_dim_to_check}, "
@@ -258,7 +320,6 @@ def _multi_head_attention(op, query, key, value, embed_dim_to_check, num_heads,
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
     L, N, S = query.shape[0], query.shape[1], key.shape[0]
-    dtype = query.dtype
     attn_mask = _float_mask(attn_mask, dtype)
     key_padding_mask = _float_mask(key_padding_mask, dtype)
 
@@ -427,10 +488,11 @@ class MultiheadAttention(Module):
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
         op = "MultiheadAttention"
+        dtype = getattr(query, "dtype", None)
         if key_padding_mask is not None:
-            key_padding_mask = _as_mask(op, "key_padding_mask", key_padding_mask)
+            key_padding_mask = _as_mask(op, "key_padding_mask", key_padding_mask, dtype)
         if attn_mask is not None:
-            attn_mask = _as_mask(op, "attn_mask", attn_mask)
+            attn_mask = _as_mask(op, "attn_mask", attn_mask, dtype)
         # checked before any transpose, so that errors show the shapes as given
         _check_mha_shapes(op, query, key, value, key_padding_mask, attn_mask, self.num_heads,
                           self.batch_first)
@@ -505,6 +567,18 @@ class TransformerEncoderLayer(Module):
         self.activation = _activation(activation)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        op = "TransformerEncoderLayer"
+        _check_tensor(op, "src", src)
+        # the layer's own check, so that its errors name it: src has the parameters' dtype
+        # (a sublayer left in another dtype raises in that sublayer); float masks follow
+        # the self-attention's rule (it is called without weights)
+        weight = self.self_attn.in_proj_weight  # (d_model is its kdim and vdim: packed)
+        if src.dtype != weight.dtype:
+            text = (f"mat1 and mat2 must have the same dtype, but got {F._cname(src.dtype)} "
+                    f"and {F._cname(weight.dtype)}")
+            raise F._dtype_error(op, text, "src", src, "self_attn.in_proj_weight", weight)
+        _check_mask_dtype(op, "src_mask", src_mask, src)
+        _check_mask_dtype(op, "src_key_padding_mask", src_key_padding_mask, src)
         x = src
         if self.norm_first:
             x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)

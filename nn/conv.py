@@ -106,14 +106,29 @@ def _convnd(input, weight, bias, stride, padding, dilation, groups, nd, op):
     return y.squeeze(0) if unbatched else y
 
 
+def _check_dtypes(op, input, weight, bias):
+    """PyTorch's checks, in its order: bias, then weight, must have input's dtype."""
+    dtype = input.dtype
+    if bias is not None and bias.dtype != dtype:
+        text = (f"Input type ({F._cname(dtype, True)}) and bias type "
+                f"({F._cname(bias.dtype, True)}) should be the same")
+        raise F._dtype_error(op, text, "input", input, "bias", bias)
+    if weight.dtype != dtype:
+        text = (f"expected scalar type {F._cname(dtype)} but found "
+                f"{F._cname(weight.dtype)}")
+        raise F._dtype_error(op, text, "input", input, "weight", weight)
+
+
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-d convolution of (N, C_in, L) with weight (C_out, C_in / groups, k)."""
+    _check_dtypes("conv1d", input, weight, bias)
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-d convolution of (N, C_in, H, W) with weight (C_out, C_in / groups, kh, kw):
     out[n, o, i, j] = bias[o] + sum_{c, u, v} x[n, c, i s + u d, j s + v d] w[o, c, u, v]."""
+    _check_dtypes("conv2d", input, weight, bias)
     return _convnd(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
 
 
@@ -135,8 +150,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                      groups=1, dilation=1):
     """The gradient of conv2d with respect to its input, as a layer (it upsamples):
     weight (C_in, C_out / groups, kh, kw). Computed as a stride-1 convolution of the input
-    spread out by stride, padded by dilation (k - 1) - padding, with the kernel flipped."""
-    op = "conv_transpose2d"
+    spread out by stride, padded by dilation (k - 1) - padding, with the kernel flipped.
+    A bias of another dtype is cast to the input's (PyTorch's check is on weight only)."""
+    return _conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups,
+                             dilation, "conv_transpose2d")
+
+
+def _conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                      op):
+    """conv_transpose2d, with op (the layer or function called) naming it in errors."""
+    if weight.dtype != input.dtype:
+        text = (f"expected scalar type {F._cname(input.dtype)} but found "
+                f"{F._cname(weight.dtype)}")
+        raise F._dtype_error(op, text, "input", input, "weight", weight)
+    if bias is not None and bias.dtype != input.dtype:
+        bias = bias.to(input.dtype)
     unbatched = input.ndim == 3
     if input.ndim not in (3, 4):
         raise ShapeError(f"{op}: expected a 3D (unbatched) or 4D (batched) input, got shape "
@@ -250,14 +278,15 @@ class _ConvNd(Module):
             s += f", padding_mode={self.padding_mode}"
         return s
 
-    def _conv_forward(self, input, conv):
+    def _conv_forward(self, input, op):
+        _check_dtypes(type(self).__name__, input, self.weight, self.bias)
+        padding = self.padding
         if self.padding_mode != "zeros":
             # pad in that mode, then convolve unpadded (PyTorch's two steps)
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return conv(input, self.weight, self.bias, self.stride, 0, self.dilation,
-                        self.groups)
-        return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                    self.groups)
+            padding = 0
+        return _convnd(input, self.weight, self.bias, self.stride, padding, self.dilation,
+                       self.groups, self._nd, op)
 
 
 class Conv1d(_ConvNd):
@@ -272,7 +301,7 @@ class Conv1d(_ConvNd):
                          groups, bias, padding_mode, device, dtype)
 
     def forward(self, input):
-        return self._conv_forward(input, conv1d)
+        return self._conv_forward(input, "conv1d")
 
 
 class Conv2d(_ConvNd):
@@ -287,7 +316,7 @@ class Conv2d(_ConvNd):
                          groups, bias, padding_mode, device, dtype)
 
     def forward(self, input):
-        return self._conv_forward(input, conv2d)
+        return self._conv_forward(input, "conv2d")
 
 
 class ConvTranspose2d(_ConvNd):
@@ -305,6 +334,35 @@ class ConvTranspose2d(_ConvNd):
                          groups, bias, padding_mode, device, dtype, transposed=True,
                          output_padding=output_padding)
 
-    def forward(self, input):
-        return conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                self.output_padding, self.groups, self.dilation)
+    def forward(self, input, output_size=None):
+        """output_size: the spatial size (H, W) wanted, or the whole (N, C, H, W) / (C, H, W);
+        it picks the output_padding (instead of the layer's) among the sizes the stride
+        allows, as in PyTorch."""
+        output_padding = self.output_padding
+        if output_size is not None and input.ndim in (3, 4):  # other ranks: conv's error
+            output_padding = self._output_padding(input, output_size)
+        return _conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                 output_padding, self.groups, self.dilation,
+                                 "ConvTranspose2d")
+
+    def _output_padding(self, input, output_size):
+        """The output_padding that gives output_size: each spatial size can be the smallest
+        one, (H - 1) s - 2 p + d (k - 1) + 1, up to stride - 1 more (PyTorch's rules and
+        messages)."""
+        nd = self._nd
+        lead = 2 if input.ndim == nd + 2 else 1  # (N, C) or (C,) before the spatial dims
+        size = [int(v) for v in output_size]
+        if len(size) == lead + nd:
+            size = size[lead:]
+        if len(size) != nd:
+            raise ValueError(f"ConvTranspose{nd}D: for {input.ndim}D input, output_size must "
+                             f"have {nd} or {lead + nd} elements (got {len(size)})")
+        spatial = input.shape[lead:]
+        min_sizes = [(h - 1) * s - 2 * p + d * (k - 1) + 1 for h, s, p, d, k in
+                     zip(spatial, self.stride, self.padding, self.dilation, self.kernel_size)]
+        max_sizes = [m + s - 1 for m, s in zip(min_sizes, self.stride)]
+        if any(not lo <= v <= hi for v, lo, hi in zip(size, min_sizes, max_sizes)):
+            raise ValueError(f"ConvTranspose{nd}d: requested an output size of {size}, but "
+                             f"valid sizes range from {min_sizes} to {max_sizes} (for an input "
+                             f"of {shape_str(spatial)})")
+        return tuple(v - m for v, m in zip(size, min_sizes))

@@ -11,16 +11,64 @@ from autograd_core.ops._common import shape_str
 from autograd_core.random import generator
 from autograd_core.tensor import Tensor
 
+# --- dtype checks: a layer's parameters and its input must share one dtype ---
+
+# PyTorch's C++ names of our dtypes, for the messages that quote its wording
+_C_NAMES = {"float32": ("Float", "float"), "float64": ("Double", "double"),
+            "int64": ("Long", "long int"), "bool": ("Bool", "bool")}
+
+
+def _cname(dtype, lower=False):
+    names = _C_NAMES.get(dtype.name, (dtype.name, dtype.name))
+    return names[1] if lower else names[0]
+
+
+def _mismatch(dtype, params):
+    """The first (name, tensor) of params (None skipped) whose dtype is not dtype."""
+    for name, p in params:
+        if p is not None and p.dtype != dtype:
+            return name, p
+    return None
+
+
+def _dtype_error(op, text, input_name, input, name, param):
+    """PyTorch's RuntimeError for an input and a parameter of different dtypes (nothing is
+    promoted silently): its wording, the layer or function, and both dtypes."""
+    return RuntimeError(f"{op}: {text} ({input_name} dtype {input.dtype}, {name} dtype "
+                        f"{param.dtype})")
+
+
+def _check_mixed_dtypes(op, input, params):
+    """batch_norm's and layer_norm's check: every parameter and buffer has input's dtype."""
+    bad = _mismatch(input.dtype, params)
+    if bad is not None:
+        raise _dtype_error(op, "mixed dtype (CPU): all inputs must share same datatype",
+                           "input", input, *bad)
+
+
 # --- linear ---
 
 def linear(input, weight, bias=None):
     """y = x W^T + b, with W of shape (out_features, in_features)."""
+    return _linear(input, weight, bias, "linear")
+
+
+def _linear(input, weight, bias, op):
+    """linear, with op (the layer or function called) naming it in errors."""
+    dtype = input.dtype
+    if weight.dtype != dtype or (bias is not None and bias.dtype != dtype):
+        if weight.dtype != dtype:
+            text = (f"mat1 and mat2 must have the same dtype, but got {_cname(dtype)} and "
+                    f"{_cname(weight.dtype)}")
+            raise _dtype_error(op, text, "input", input, "weight", weight)
+        text = (f"self and mat2 must have the same dtype, but got {_cname(bias.dtype)} and "
+                f"{_cname(weight.dtype)}")
+        raise _dtype_error(op, text, "input", input, "bias", bias)
     if input.shape[-1:] != weight.shape[-1:]:
-        raise ShapeError(f"linear: input of shape {shape_str(input.shape)} does not end in the "
+        raise ShapeError(f"{op}: input of shape {shape_str(input.shape)} does not end in the "
                          f"in_features={weight.shape[-1]} of the weight of shape "
                          f"{shape_str(weight.shape)}")
-    if (bias is not None and input.ndim == 2 and weight.ndim == 2
-            and input.dtype == weight.dtype == bias.dtype):
+    if bias is not None and input.ndim == 2 and weight.ndim == 2:
         return ag.addmm(bias, input, weight.t())  # one node, the bias added in place
     y = ag.matmul(input, weight.t()) if weight.ndim == 2 else ag.matmul(input, weight)
     return y if bias is None else y + bias
@@ -28,19 +76,48 @@ def linear(input, weight, bias=None):
 
 # --- activations ---
 
+def _check_inplace(op, input):
+    """PyTorch refuses an in-place op on a leaf that requires grad (the gradient is for its
+    value); checked before anything is computed."""
+    if input.requires_grad and input.is_leaf and ag.is_grad_enabled():
+        raise RuntimeError(f"{op}(inplace=True): a leaf Variable that requires grad is being "
+                           "used in an in-place operation (clone() it first, or run under "
+                           "ag.no_grad())")
+
+
+def _write_back(input, out):
+    """The in-place form of an op: its result, computed out of place, written into input
+    (recorded in the graph as input.copy_(out)); returns input, as PyTorch's relu_ does.
+    The ops above never save input's value for their backward, so the write does not
+    invalidate the graph that computed out."""
+    return input.copy_(out)
+
+
 def relu(input, inplace=False):
+    if inplace:
+        _check_inplace("relu", input)
+        return _write_back(input, ag.relu(input))
     return ag.relu(input)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x for x > 0, negative_slope * x otherwise."""
-    return ag.where(input > 0, input, input * negative_slope)
+    if inplace:
+        _check_inplace("leaky_relu", input)
+    out = ag.where(input > 0, input, input * negative_slope)
+    return _write_back(input, out) if inplace else out
 
 
 def elu(input, alpha=1.0, inplace=False):
-    """x for x > 0, alpha (e^x - 1) otherwise (e^x of min(x, 0): the unused branch never
-    overflows, so its zero gradient stays zero)."""
-    return ag.where(input > 0, input, (ag.minimum(input, 0.0).exp() - 1.0) * alpha)
+    """x for x > 0, alpha (e^x - 1) otherwise (e^x of x where x <= 0 and of 0 elsewhere:
+    the unused branch never overflows, so its zero gradient stays zero)."""
+    if inplace:
+        _check_inplace("elu", input)
+    positive = input > 0
+    # where, not minimum(x, 0): where's backward needs only the mask, never x's value,
+    # so inplace=True can overwrite x (and x = 0 gets the slope alpha, as in PyTorch)
+    out = ag.where(positive, input, (ag.where(positive, 0.0, input).exp() - 1.0) * alpha)
+    return _write_back(input, out) if inplace else out
 
 
 def gelu(input, approximate="none"):
@@ -91,16 +168,22 @@ def _default_dim(x, dim):
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1 / (1 - p) (inverted
     dropout: the expected value is unchanged, so evaluation needs no rescaling). The mask
-    comes from the global generator. Identity when not training or p == 0."""
+    comes from the global generator. Identity when not training or p == 0 (input itself,
+    unchanged, also with inplace=True)."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
+    if inplace:
+        _check_inplace("dropout", input)
     if p == 1.0:
-        return input * 0.0
-    keep = generator().random(input.shape) >= p
-    scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
-    return input * ag.tensor(np.where(keep, scale, np.zeros((), input.dtype)), dtype=input.dtype)
+        out = input * 0.0
+    else:
+        keep = generator().random(input.shape) >= p
+        scale = np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+        mask = np.where(keep, scale, np.zeros((), input.dtype))
+        out = input * ag.tensor(mask, dtype=input.dtype)
+    return _write_back(input, out) if inplace else out
 
 
 def flatten(input, start_dim=1, end_dim=-1):
@@ -169,9 +252,20 @@ def _vector_norm(x, p, dim):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean) / sqrt(var + eps) over the last len(normalized_shape) dims (biased
     variance), then * weight + bias."""
+    return _layer_norm(input, normalized_shape, weight, bias, eps, "layer_norm")
+
+
+def _layer_norm(input, normalized_shape, weight, bias, eps, op):
+    """layer_norm, with op (the layer or function called) naming it in errors."""
+    if (weight is not None and weight.dtype != input.dtype) or \
+            (bias is not None and bias.dtype != input.dtype):
+        _check_mixed_dtypes(op, input, (("weight", weight), ("bias", bias)))
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: \"LayerNormKernelImpl\" not implemented for "
+                                  f"'{_cname(input.dtype)}' (input dtype {input.dtype})")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
-        raise ShapeError(f"layer_norm: input of shape {shape_str(input.shape)} does not end in the "
+        raise ShapeError(f"{op}: input of shape {shape_str(input.shape)} does not end in the "
                          f"normalized_shape {shape}")
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     mean = input.mean(dim=dims, keepdim=True)
@@ -188,30 +282,50 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Normalise each channel (dim 1) over the batch and any further dims. In training,
     with the batch's mean and biased variance, and the running estimates (if given) move
     toward the batch's mean and unbiased variance by `momentum`; otherwise with the
-    running estimates."""
+    running estimates. An empty batch gives an empty output and leaves the running
+    estimates as they are; one value per channel is refused in training, as in PyTorch."""
+    return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum,
+                       eps, "batch_norm")
+
+
+def _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps, op):
+    """batch_norm, with op (the layer or function called) naming it in errors."""
+    if input.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: \"batch_norm\" not implemented for "
+                                  f"'{_cname(input.dtype)}' (input dtype {input.dtype})")
+    _check_mixed_dtypes(op, input, (("weight", weight), ("bias", bias),
+                                   ("running_mean", running_mean),
+                                   ("running_var", running_var)))
     if input.ndim < 2:
-        raise ShapeError(f"batch_norm: expected an input with a channel dim (N, C, ...), got "
+        raise ShapeError(f"{op}: expected an input with a channel dim (N, C, ...), got "
                          f"shape {shape_str(input.shape)}")
     c = input.shape[1]
     dims = (0,) + tuple(range(2, input.ndim))
     view = (1, c) + (1,) * (input.ndim - 2)
     if training:
-        count = input.data.size // max(c, 1)
-        if count <= 1:
+        count = input.data.size // c if c else 0
+        if count == 1:
             raise ShapeError("Expected more than 1 value per channel when training, got "
                              f"input size torch.Size([{', '.join(map(str, input.shape))}])")
-        mean = input.mean(dim=dims, keepdim=True)
-        centered = input - mean
-        var = (centered * centered).mean(dim=dims, keepdim=True)
-        if running_mean is not None:
-            with ag.no_grad():
-                m = momentum
-                running_mean.mul_(1 - m).add_(mean.reshape(c).detach() * m)
-                unbiased = var.reshape(c).detach() * (count / (count - 1))
-                running_var.mul_(1 - m).add_(unbiased * m)
+        if count == 0:
+            # nothing to normalise: an empty output (still in the graph, so backward gives
+            # weight and bias zero gradients), and no statistics to move the estimates by
+            mean = input.sum(dim=dims, keepdim=True)  # zeros, without empty-mean warnings
+            centered = input - mean
+            var = mean
+        else:
+            mean = input.mean(dim=dims, keepdim=True)
+            centered = input - mean
+            var = (centered * centered).mean(dim=dims, keepdim=True)
+            if running_mean is not None:
+                with ag.no_grad():
+                    m = momentum
+                    running_mean.mul_(1 - m).add_(mean.reshape(c).detach() * m)
+                    unbiased = var.reshape(c).detach() * (count / (count - 1))
+                    running_var.mul_(1 - m).add_(unbiased * m)
     else:
         if running_mean is None:
-            raise ValueError("batch_norm: running_mean and running_var are needed when not "
+            raise ValueError(f"{op}: running_mean and running_var are needed when not "
                              "training")
         mean = running_mean.reshape(view)
         centered = input - mean

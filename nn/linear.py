@@ -29,7 +29,7 @@ class Linear(Module):
         init._layer_default_(self.weight, self.bias)
 
     def forward(self, input):
-        return F.linear(input, self.weight, self.bias)
+        return F._linear(input, self.weight, self.bias, "Linear")
 
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -73,7 +73,7 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"

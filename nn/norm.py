@@ -66,8 +66,8 @@ class _BatchNorm(Module):
         # batch statistics in training, and always without running estimates (the
         # buffers are then None); the running estimates are updated while training
         use_batch = self.training or not self.track_running_stats
-        return F.batch_norm(input, self.running_mean, self.running_var, self.weight,
-                            self.bias, use_batch, momentum, self.eps)
+        return F._batch_norm(input, self.running_mean, self.running_var, self.weight,
+                             self.bias, use_batch, momentum, self.eps, type(self).__name__)
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
@@ -111,7 +111,8 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def forward(self, input):
-        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+        return F._layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps,
+                             "LayerNorm")
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "

@@ -76,9 +76,17 @@ def _gru_step(xw, h, w_hh_t, b_hh):
 
 # --- functional cells (torch.rnn_tanh_cell, torch.lstm_cell, ... as in torch) ---
 
-def _cell_input(op, input, w_ih):
+def _cell_input(op, input, w_ih, w_hh, b_ih, b_hh):
     if not isinstance(input, Tensor):
         raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    dtype = input.dtype
+    bad = F._mismatch(dtype, (("weight_ih", w_ih), ("weight_hh", w_hh), ("bias_ih", b_ih),
+                              ("bias_hh", b_hh)))
+    if bad is not None:
+        name, p = bad
+        text = (f"mat1 and mat2 must have the same dtype, but got {F._cname(dtype)} and "
+                f"{F._cname(p.dtype)}")
+        raise F._dtype_error(op, text, "input", input, name, p)
     if input.ndim not in (1, 2):
         raise ShapeError(f"{op}: Expected input to be 1D or 2D, got {input.ndim}D instead")
     if input.shape[-1] != w_ih.shape[1]:
@@ -90,42 +98,58 @@ def _cell_state(op, name, state, input, hidden_size):
     expected = input.shape[:-1] + (hidden_size,)
     if not isinstance(state, Tensor):
         raise TypeError(f"{op}: {name} must be a Tensor, got {type(state).__name__}")
+    # h meets W_hh in a product, which PyTorch refuses in another dtype; c only meets
+    # elementwise ops, which promote (PyTorch's LSTMCell returns float64 for a float64 c)
+    if name != "c" and state.dtype != input.dtype:  # (weights: input's dtype, checked)
+        text = (f"mat1 and mat2 must have the same dtype, but got {F._cname(state.dtype)} "
+                f"and {F._cname(input.dtype)}")
+        raise F._dtype_error(op, text, name, state, "input", input)
     if state.shape != expected:
         raise ShapeError(f"{op}: {name} of shape {shape_str(state.shape)} does not match the "
                          f"input of shape {shape_str(input.shape)}: expected "
                          f"{shape_str(expected)}")
 
 
+def _rnn_cell(op, relu, input, hx, w_ih, w_hh, b_ih, b_hh):
+    _cell_input(op, input, w_ih, w_hh, b_ih, b_hh)
+    _cell_state(op, "hx", hx, input, w_hh.shape[1])
+    return _rnn_step(F.linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh, relu)
+
+
+def _lstm_cell(op, input, hx, w_ih, w_hh, b_ih, b_hh):
+    _cell_input(op, input, w_ih, w_hh, b_ih, b_hh)
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
+        raise TypeError(f"{op}: hx must be a tuple (h, c)")
+    h, c = hx
+    _cell_state(op, "h", h, input, w_hh.shape[1])
+    _cell_state(op, "c", c, input, w_hh.shape[1])
+    return _lstm_step(F.linear(input, w_ih, b_ih), h, c, w_hh.t(), b_hh)
+
+
+def _gru_cell(op, input, hx, w_ih, w_hh, b_ih, b_hh):
+    _cell_input(op, input, w_ih, w_hh, b_ih, b_hh)
+    _cell_state(op, "hx", hx, input, w_hh.shape[1])
+    return _gru_step(F.linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh)
+
+
 def rnn_tanh_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One step of an Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    _cell_input("rnn_tanh_cell", input, w_ih)
-    _cell_state("rnn_tanh_cell", "hx", hx, input, w_hh.shape[1])
-    return _rnn_step(F.linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh, relu=False)
+    return _rnn_cell("rnn_tanh_cell", False, input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def rnn_relu_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One step of an Elman RNN with ReLU: h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    _cell_input("rnn_relu_cell", input, w_ih)
-    _cell_state("rnn_relu_cell", "hx", hx, input, w_hh.shape[1])
-    return _rnn_step(F.linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh, relu=True)
+    return _rnn_cell("rnn_relu_cell", True, input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def lstm_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step; hx = (h, c). Returns (h', c')."""
-    _cell_input("lstm_cell", input, w_ih)
-    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-        raise TypeError("lstm_cell: hx must be a tuple (h, c)")
-    h, c = hx
-    _cell_state("lstm_cell", "h", h, input, w_hh.shape[1])
-    _cell_state("lstm_cell", "c", c, input, w_hh.shape[1])
-    return _lstm_step(F.linear(input, w_ih, b_ih), h, c, w_hh.t(), b_hh)
+    return _lstm_cell("lstm_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step (gates r, z, n in PyTorch's order and placement)."""
-    _cell_input("gru_cell", input, w_ih)
-    _cell_state("gru_cell", "hx", hx, input, w_hh.shape[1])
-    return _gru_step(F.linear(input, w_ih, b_ih), hx, w_hh.t(), b_hh)
+    return _gru_cell("gru_cell", input, hx, w_ih, w_hh, b_ih, b_hh)
 
 
 # --- cells ---
@@ -195,9 +219,9 @@ class RNNCell(_CellBase):
         super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
-        fn = rnn_tanh_cell if self.nonlinearity == "tanh" else rnn_relu_cell
-        return fn(input, self._zeros(input) if hx is None else hx, self.weight_ih,
-                  self.weight_hh, self.bias_ih, self.bias_hh)
+        return _rnn_cell("RNNCell", self.nonlinearity == "relu", input,
+                         self._zeros(input) if hx is None else hx, self.weight_ih,
+                         self.weight_hh, self.bias_ih, self.bias_hh)
 
 
 class LSTMCell(_CellBase):
@@ -212,7 +236,8 @@ class LSTMCell(_CellBase):
         if hx is None:
             zeros = self._zeros(input)
             hx = (zeros, zeros)
-        return lstm_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return _lstm_cell("LSTMCell", input, hx, self.weight_ih, self.weight_hh, self.bias_ih,
+                          self.bias_hh)
 
 
 class GRUCell(_CellBase):
@@ -224,8 +249,8 @@ class GRUCell(_CellBase):
         super().__init__(input_size, hidden_size, bias, device, dtype)
 
     def forward(self, input, hx=None):
-        return gru_cell(input, self._zeros(input) if hx is None else hx, self.weight_ih,
-                        self.weight_hh, self.bias_ih, self.bias_hh)
+        return _gru_cell("GRUCell", input, self._zeros(input) if hx is None else hx,
+                         self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
 
 
 # --- multi-layer, optionally bidirectional layers over whole sequences ---
@@ -316,6 +341,13 @@ class RNNBase(Module):
         if input.shape[-1] != self.input_size:
             raise ShapeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
                              f"{self.input_size}, got {input.shape[-1]}")
+        weight = self.weight_ih_l0
+        if input.dtype != weight.dtype:  # PyTorch's check (a ValueError), on the first weight
+            hint = (f", or convert model: model.to(ag.{input.dtype})"
+                    if input.dtype.kind == "f" else "")
+            raise ValueError(f"{name}: input dtype ({input.dtype}) does not match weight dtype "
+                             f"({weight.dtype}). Convert input: input.to(ag.{weight.dtype})"
+                             f"{hint}")
         if input.dtype.kind != "f":
             raise TypeError(f"{name}: input must be floating point, got {input.dtype}")
 
@@ -351,8 +383,8 @@ class RNNBase(Module):
         for name, state, size in zip(names, states, sizes):
             self._check_state(name, state, batch, batched, size)
             if state.dtype != dtype:
-                raise TypeError(f"{type(self).__name__}: input and {name} must have the same "
-                                f"dtype, got {dtype} and {state.dtype}")
+                raise RuntimeError(f"{type(self).__name__}: input and {name} must have the "
+                                   f"same dtype, got {dtype} and {state.dtype}")
             s = state if batched else state.unsqueeze(1)
             out.append([s[k] for k in range(n)])
         return out

@@ -4,6 +4,7 @@ parameter gradient, after copying our state_dict into the torch module) for ever
 and mask kind; gradcheck over drawn shapes; dropout in training; the error messages."""
 
 import math
+import re
 import warnings
 
 import numpy as np
@@ -360,11 +361,28 @@ def test_sdpa_float_mask_gets_its_gradient(torch):
                  mask_grad=True)
 
 
-def test_sdpa_float32_mask_takes_the_query_dtype():
-    q = ag.randn(2, 3, 4)
-    mask = _t(np.zeros((3, 3)))
-    out = F.scaled_dot_product_attention(q, q, q, attn_mask=mask)
-    assert out.dtype == ag.float32
+def test_sdpa_float_mask_dtype_follows_torch(torch):
+    # a float32 mask is cast to a float64 query's dtype; a float64 mask with a float32
+    # query is refused (PyTorch's rule: bool, float32, or the query's dtype)
+    rng = np.random.default_rng(5)
+    q, mask = rng.standard_normal((2, 3, 4)), rng.standard_normal((3, 3)).astype(np.float32)
+    out = F.scaled_dot_product_attention(_t(q), _t(q), _t(q), attn_mask=ag.tensor(mask))
+    qt = torch.tensor(q)
+    expected = torch.nn.functional.scaled_dot_product_attention(
+        qt, qt, qt, attn_mask=torch.tensor(mask))
+    assert out.dtype == ag.float64
+    _close(out, expected)
+    q32 = ag.tensor(q, dtype=ag.float32)
+    with pytest.raises(RuntimeError) as theirs:
+        torch.nn.functional.scaled_dot_product_attention(
+            qt.float(), qt.float(), qt.float(), attn_mask=torch.tensor(mask, dtype=torch.float64))
+    with pytest.raises(RuntimeError, match=r"^scaled_dot_product_attention: "
+                       + re.escape(str(theirs.value)) + r" \(query dtype float32, attn_mask "
+                       r"dtype float64\)$"):
+        F.scaled_dot_product_attention(q32, q32, q32, attn_mask=_t(mask))
+    # a float NumPy array is data, as a list would be: it takes the query's dtype
+    assert F.scaled_dot_product_attention(q32, q32, q32, attn_mask=np.zeros((3, 3))).dtype \
+        == ag.float32
 
 
 # --- TransformerEncoderLayer parity ---

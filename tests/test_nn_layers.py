@@ -92,8 +92,10 @@ def test_activations_stay_finite_at_extremes():
 
 
 def test_linear_bad_input_names_the_sizes():
-    with pytest.raises(ValueError, match=r"linear: input of shape \(2, 5\) .*in_features=3"):
+    with pytest.raises(ValueError, match=r"^Linear: input of shape \(2, 5\) .*in_features=3"):
         nn.Linear(3, 1)(ag.zeros(2, 5))
+    with pytest.raises(ValueError, match=r"^linear: input of shape \(2, 5\) .*in_features=3"):
+        F.linear(ag.zeros(2, 5), ag.zeros(1, 3))
 
 
 def test_linear_on_an_empty_batch_gives_an_empty_output():
