@@ -813,8 +813,10 @@ spec("setitem", lambda data: _draw_setitem(data, positive_steps=True),
 spec("setitem_negative_steps", _draw_setitem, lambda x, v, index: _setitem(x, index, v), None)
 
 # Exported names that are not differentiable (bool/int results or no grad by design):
-# they are tested directly in tests/test_tensor.py and tests/test_errors.py.
+# they are tested directly in tests/test_tensor.py, tests/test_errors.py and
+# tests/test_op_edge_cases.py.
 NOT_DIFFERENTIABLE = {"allclose", "argmax", "argmin", "eq", "ge", "gt", "le", "lt", "ne",
                       "isfinite", "isnan", "logical_and", "logical_not", "logical_or",
-                      "logical_xor", "sign", "cast", "getitem", "floor_divide", "nonzero"}
+                      "logical_xor", "sign", "cast", "getitem", "floor_divide", "nonzero",
+                      "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor"}
 # "getitem" is the function behind t[idx]: its Specs are "getitem*" (and "setitem").

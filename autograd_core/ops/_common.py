@@ -1,5 +1,7 @@
 """Helpers shared by the op files: operand coercion, dtype promotion, dim checks."""
 
+import math
+
 import numpy as np
 
 from .. import dtypes
@@ -11,17 +13,23 @@ _NUMBER = (int, float, bool, np.number, np.bool_)
 _SCALARS = {}  # (value, dtype) -> read-only 0-d array: x * 2.0 need not build one each time
 
 
+def scalar_array(value, dtype):
+    """A Python int or float as a read-only 0-d array of the given dtype, cached."""
+    # -0.0 == 0.0 (and hashes alike): a zero's key carries its sign, so x * -0.0 stays -0.
+    key = (value, dtype) if value else (value, dtype, math.copysign(1.0, value))
+    arr = _SCALARS.get(key)
+    if arr is None:
+        arr = np.array(value, dtype=dtype)
+        arr.flags.writeable = False
+        if len(_SCALARS) < 1024:
+            _SCALARS[key] = arr
+    return arr
+
+
 def const(value, dtype):
     """A Python number or array as a constant tensor (no grad) of the given dtype."""
     if type(value) is float or type(value) is int:
-        key = (value, dtype)
-        arr = _SCALARS.get(key)
-        if arr is None:
-            arr = np.array(value, dtype=dtype)
-            arr.flags.writeable = False
-            if len(_SCALARS) < 1024:
-                _SCALARS[key] = arr
-        return _wrap(arr)
+        return _wrap(scalar_array(value, dtype))
     return _wrap(np.asarray(value, dtype=dtype))
 
 
@@ -67,6 +75,31 @@ def binary(a, b, op):
     return (a if da == dt else cast(a, dt)), (b if db == dt else cast(b, dt))
 
 
+def binary_arrays(a, b, op):
+    """Two operands -> two ndarrays of the promoted dtype: binary()'s rules without a graph,
+    for the ops whose results have no gradient (comparisons, bitwise ops). A Python number
+    or a 0-d tensor takes a dimensioned tensor's dtype within its category, so
+    float32 tensor == 0.1 compares in float32, as in PyTorch."""
+    if type(a) is Tensor:
+        x = a.data
+        tb = type(b)
+        if tb is Tensor:
+            y = b.data
+            if x.dtype == y.dtype:
+                return x, y
+        elif tb is float or tb is int:
+            dt = x.dtype if x.dtype.kind == "f" else dtypes.promote(
+                x.dtype, dtypes.scalar_dtype(b), True, False)
+            return (x if dt == x.dtype else x.astype(dt)), scalar_array(b, dt)
+    a_num, b_num = isinstance(a, _NUMBER), isinstance(b, _NUMBER)
+    x = as_tensor(a, op, "first operand").data
+    y = as_tensor(b, op, "second operand").data
+    if x.dtype == y.dtype:
+        return x, y
+    dt = dtypes.promote(x.dtype, y.dtype, x.ndim > 0 and not a_num, y.ndim > 0 and not b_num)
+    return x.astype(dt, copy=False), y.astype(dt, copy=False)
+
+
 def floating(x, op):
     """Float ops on int/bool tensors work on a default-dtype copy, as in PyTorch."""
     if type(x) is Tensor and x.data.dtype.kind == "f":
@@ -82,6 +115,8 @@ def norm_dims(dim, ndim, op):
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (list, tuple)):
+        if not dim:  # as torch's reductions: dim=() reduces over every dim
+            return tuple(range(ndim))
         dims = tuple(_check_dim(d, ndim, op) for d in dim)
         if len(set(dims)) != len(dims):
             raise ValueError(f"{op}: dim {tuple(dim)} names a dim more than once")
@@ -102,5 +137,5 @@ def cast(x, dtype):
     return _cast(x, dtype)
 
 
-__all__ = ["Tensor", "_wrap", "const", "as_tensor", "binary", "floating", "norm_dims",
-           "norm_dim", "cast", "shape_str"]
+__all__ = ["Tensor", "_wrap", "const", "scalar_array", "as_tensor", "binary", "binary_arrays",
+           "floating", "norm_dims", "norm_dim", "cast", "shape_str"]

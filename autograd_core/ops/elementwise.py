@@ -9,7 +9,7 @@ from .._fpe import quiet, unquiet
 from ..errors import ShapeError
 from ..function import NUMPY_OPS, OUTPUT, GradBuffer, Primitive, _new_node, export
 from ..grad_mode import no_grad
-from ._common import Tensor, _wrap, as_tensor, binary, floating, shape_str
+from ._common import Tensor, _wrap, as_tensor, binary, binary_arrays, floating, shape_str
 
 exp_nonpositive = NUMPY_OPS.exp_nonpositive  # exp(z <= 0) that never underflows
 _ONE = {np.dtype(t): np.array(1.0, dtype=t) for t in (np.float32, np.float64)}
@@ -691,9 +691,33 @@ def neg(input):
 @export
 def pow(input, exponent):  # noqa: A001
     a, b = binary(input, exponent, "pow")
-    if a.data.dtype.kind != "f" and (b.data < 0).any():
-        raise ValueError("pow: integers to negative integer powers are not allowed")
+    kind = a.data.dtype.kind
+    if kind == "b":
+        return _bool_pow(input, exponent, a)
+    if kind != "f" and (b.data < 0).any():
+        if isinstance(exponent, (int, np.integer)):  # as torch: only a scalar exponent is refused
+            raise ValueError("pow: integers to negative integer powers are not allowed")
+        return _wrap(_integer_pow(a.data, b.data))
     return Pow.apply(a, b)
+
+
+def _integer_pow(a, b):
+    """a ** b for integer arrays with some b < 0, as torch: 1 ** b is 1, (-1) ** b is +-1 by
+    b's parity, any other base gives 0 (the integer part of 1 / a^|b|, and 0 for 0 ** b)."""
+    negative = b < 0
+    y = np.power(a, np.where(negative, 0, b))
+    odd = np.bitwise_and(b, 1).astype(bool)
+    tiny = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
+    return np.where(negative, tiny, y).astype(y.dtype, copy=False)
+
+
+def _bool_pow(input, exponent, a):
+    """bool tensor ** Python bool stays bool (x ** True is x, x ** False is all True), as
+    torch; torch has no bool ** bool-tensor kernel: a TypeError."""
+    if isinstance(input, Tensor) and isinstance(exponent, (bool, np.bool_)):
+        return _wrap(a.data | (not exponent))
+    raise TypeError("pow: not supported between bool tensors (cast one to int64 or float "
+                    "first)")
 
 
 @export
@@ -755,8 +779,25 @@ def clamp(input, min=None, max=None):  # noqa: A002
         raise ValueError("clamp: at least one of min and max must be given")
     x = as_tensor(input, "clamp")
     if not isinstance(min, Tensor) and not isinstance(max, Tensor):
-        return Clamp.apply(x, lo=min, hi=max)
+        lo, hi = min, max
+        if isinstance(lo, np.generic) or isinstance(hi, np.generic):
+            lo, hi = _scalar_bound(lo), _scalar_bound(hi)
+        if x.data.dtype.kind != "f":
+            # torch's promotion: an int tensor with a float bound gives the default float dtype
+            dt = x.data.dtype
+            for bound in (lo, hi):
+                if bound is not None:
+                    dt = dtypes.promote(dt, dtypes.scalar_dtype(bound), True, False)
+            if dt != x.data.dtype:
+                x = cast(x, dt)
+        return Clamp.apply(x, lo=lo, hi=hi)
     return _clamp_tensor(x, min, max)
+
+
+def _scalar_bound(bound):
+    """A numpy scalar bound as a Python number: numpy's float64 would make float32 data
+    float64, where torch clamps in the tensor's dtype."""
+    return bound.item() if isinstance(bound, np.generic) else bound
 
 
 def _clamp_tensor(x, lo, hi):
@@ -838,8 +879,11 @@ def sign(input):
 
 def _compare(ufunc, name):
     def compare(input, other):
-        a = input.data if isinstance(input, Tensor) else as_tensor(input, name).data
-        b = other.data if isinstance(other, Tensor) else np.asarray(other)
+        try:
+            a, b = binary_arrays(input, other, name)  # compared in the promoted dtype, as torch
+        except TypeError:  # None, a string: numpy's elementwise answer
+            a = input.data if isinstance(input, Tensor) else np.asarray(input)
+            b = other.data if isinstance(other, Tensor) else np.asarray(other)
         try:
             return _wrap(np.asarray(ufunc(a, b)))
         except ValueError:
@@ -864,6 +908,42 @@ logical_xor = _compare(np.logical_xor, "logical_xor")
 @export
 def logical_not(input):
     return _wrap(np.logical_not(as_tensor(input, "logical_not").data))
+
+
+def _not_integral(name, *operands):
+    kinds = " and ".join(str(x.dtype) if isinstance(x, Tensor) else type(x).__name__
+                         for x in operands)
+    return TypeError(f"{name}: only integer and bool operands are supported, got {kinds}")
+
+
+def _bitwise(ufunc, name):
+    def bitwise(input, other):
+        a, b = binary_arrays(input, other, name)
+        if a.dtype.kind == "f":
+            raise _not_integral(name, input, other)
+        try:
+            return _wrap(np.asarray(ufunc(a, b)))
+        except ValueError:
+            raise ShapeError(f"{name}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} "
+                             "cannot be broadcast together") from None
+    bitwise.__name__ = name
+    bitwise.__doc__ = (f"Elementwise {name} of integer tensors (logical on bool); not "
+                       "differentiable.")
+    return export(bitwise)
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+@export
+def bitwise_not(input):
+    """~x of an integer tensor (logical not on bool); not differentiable."""
+    x = as_tensor(input, "bitwise_not")
+    if x.data.dtype.kind == "f":
+        raise _not_integral("bitwise_not", x)
+    return _wrap(np.invert(x.data))
 
 
 @export

@@ -5,10 +5,11 @@ from collections import namedtuple
 
 import numpy as np
 
+from .._fpe import quiet, unquiet
 from ..errors import ShapeError
 from ..function import Primitive, export
 from ._common import Tensor, _wrap, as_tensor, floating, norm_dim, norm_dims
-from .elementwise import exp_nonpositive, maximum, minimum, sqrt
+from .elementwise import Sqrt, exp_nonpositive, maximum, minimum
 from .shape import IndexAdd, reshape
 
 MinMax = namedtuple("MinMax", ["values", "indices"])
@@ -144,30 +145,52 @@ class MaxDim(Primitive):
 class LogSumExp(_OverDims):
     """y = log(sum(exp(x))) over dims;  dy/dx = exp(x - y) (the softmax)."""
 
-    __slots__ = ()
+    __slots__ = ("nonfinite",)
     save_output = True
 
+    def __init__(self, dims, keepdim):
+        super().__init__(dims, keepdim)
+        self.nonfinite = False
+
     def forward(self, x):
-        m = _finite_max(x, self.dims)
-        with np.errstate(divide="ignore"):
+        m = _shift(x, self.dims)
+        if m is None:  # an infinite or NaN maximum: shifted as torch does (see _shift)
+            self.nonfinite = True
+            m = _shift_nonfinite(x, self.dims)
+        token = quiet()  # rows of only -inf: log(0) = -inf, quietly
+        try:
             y = np.log(np.sum(exp_nonpositive(x - m), axis=self.dims, keepdims=True)) + m
+        finally:
+            unquiet(token)
         return y if self.keepdim else np.squeeze(y, axis=self.dims)
 
     def backward(self, gy):
         F = self.F
         x, shape = self.xs[0], self.in_shapes[0]
         y = _unreduce(F, self.y, shape, self.dims)
-        return _unreduce(F, gy, shape, self.dims) * F.exp_nonpositive(x - y)
+        z = x - y  # <= 0; NaN where x and y are the same infinity (torch's gradient there)
+        e = _exp_keep_nan(z) if self.nonfinite and type(z) is np.ndarray else F.exp_nonpositive(z)
+        return _unreduce(F, gy, shape, self.dims) * e
 
 
-def _finite_max(x, dims):
-    """max over dims, keepdims, with 0 where it is not finite (all -inf rows stay -inf)."""
+def _shift(x, dims):
+    """max over dims, keepdims (0 for an empty x), or None when some maximum is not finite."""
     if x.size == 0:
         return np.zeros(_kept_shape(x.shape, dims), dtype=x.dtype)
-    m = x.max(axis=dims, keepdims=True)
-    if not np.isfinite(m).all():
-        m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
-    return m
+    m = np.maximum.reduce(x, axis=dims, keepdims=True)
+    return m if np.isfinite(m).all() else None
+
+
+def _shift_nonfinite(x, dims):
+    """torch's logsumexp shift: the max, with 0 where it is infinite (so a row holding +inf
+    sums to inf, a row of only -inf to 0, and one with NaN stays NaN)."""
+    m = np.maximum.reduce(x, axis=dims, keepdims=True)
+    return np.where(np.isinf(m), 0, m).astype(x.dtype, copy=False)
+
+
+def _exp_keep_nan(z):
+    """exp_nonpositive(z) (which flushes what would underflow, NaN included, to 0), NaN kept."""
+    return np.where(np.isnan(z), z, exp_nonpositive(z))
 
 
 class Softmax(Primitive):
@@ -181,7 +204,15 @@ class Softmax(Primitive):
         self.dim = dim
 
     def forward(self, x):
-        e = exp_nonpositive(x - _finite_max(x, (self.dim,)))
+        m = _shift(x, (self.dim,))
+        if m is not None:  # the usual case: finite maxima
+            e = exp_nonpositive(x - m)
+        else:  # as torch: NaN where a row holds NaN or +inf or only -inf (inf - inf)
+            token = quiet()
+            try:
+                e = _exp_keep_nan(x - np.maximum.reduce(x, axis=self.dim, keepdims=True))
+            finally:
+                unquiet(token)
         e /= e.sum(axis=self.dim, keepdims=True)
         return e
 
@@ -193,31 +224,55 @@ class Softmax(Primitive):
 class LogSoftmax(Primitive):
     """y = x - logsumexp(x) along dim;  dx = gy - exp(y) * sum(gy)."""
 
-    __slots__ = ("dim",)
+    __slots__ = ("dim", "nonfinite")
     save_inputs = False
     save_output = True
 
     def __init__(self, dim):
         self.dim = dim
+        self.nonfinite = False
 
     def forward(self, x):
-        if x.size:  # the usual case first: finite maxima, so each sum is at least 1
+        if x.size == 0:  # (a sum over no elements would take log(0))
+            return x.copy()
+        m = _shift(x, (self.dim,))
+        if m is not None:  # the usual case: finite maxima, so each sum is at least 1
+            z = x - m
+            z -= np.log(np.add.reduce(exp_nonpositive(z), axis=self.dim, keepdims=True))
+            return z
+        # as torch: NaN where a row holds NaN or +inf or only -inf (inf - inf)
+        self.nonfinite = True
+        token = quiet()
+        try:
             z = x - np.maximum.reduce(x, axis=self.dim, keepdims=True)
-            total = np.add.reduce(exp_nonpositive(z), axis=self.dim, keepdims=True)
-            if np.minimum.reduce(total, axis=None) > 0:  # (a NaN fails this too)
-                z -= np.log(total)
-                return z
-        # an infinite or NaN maximum: shift by 0 there instead; rows of only -inf give
-        # log(0) = -inf, quietly
-        z = x - _finite_max(x, (self.dim,))
-        total = exp_nonpositive(z).sum(axis=self.dim, keepdims=True)
-        with np.errstate(divide="ignore"):
-            z -= np.log(total)
+            z -= np.log(np.add.reduce(_exp_keep_nan(z), axis=self.dim, keepdims=True))
+        finally:
+            unquiet(token)
         return z
 
     def backward(self, gy):
         F = self.F
-        return gy - F.exp_nonpositive(self.y) * F.sum(gy, self.dim, keepdim=True)
+        y = self.y
+        e = _exp_keep_nan(y) if self.nonfinite and type(y) is np.ndarray else F.exp_nonpositive(y)
+        return gy - e * F.sum(gy, self.dim, keepdim=True)
+
+
+class Std(Sqrt):
+    """y = sqrt(v), v a variance (std's last step);  dy/dv = 1 / (2 y), and 0 where y = 0
+    (a constant input), as torch's std: sqrt's own derivative is inf there."""
+
+    __slots__ = ()
+
+    def backward(self, gy):
+        y = self.y
+        zero = self._y == 0
+        if not zero.any():
+            return gy / (y + y)
+        F = self.F  # the inner where keeps 1 / 0 out of higher derivatives too
+        return F.where(zero, 0.0, gy / F.where(zero, 1.0, y + y))
+
+
+_STD = Std.apply1
 
 
 class NllLoss(Primitive):
@@ -345,28 +400,42 @@ def min(input, dim=None, keepdim=False, *, other=None):  # noqa: A001
 @export
 def amax(input, dim=None, keepdim=False):
     x = as_tensor(input, "amax")
-    return MaxAll.apply(x, dims=_dims(x, dim, "amax"), keepdim=keepdim, is_min=False)
+    return MaxAll.apply(x, dims=_nonempty_dims(x, dim, "amax"), keepdim=keepdim, is_min=False)
 
 
 @export
 def amin(input, dim=None, keepdim=False):
     x = as_tensor(input, "amin")
-    return MaxAll.apply(x, dims=_dims(x, dim, "amin"), keepdim=keepdim, is_min=True)
+    return MaxAll.apply(x, dims=_nonempty_dims(x, dim, "amin"), keepdim=keepdim, is_min=True)
+
+
+def _nonempty_dims(x, dim, op):
+    """_dims, checked to reduce over no empty dim (max and min have no identity)."""
+    dims = _dims(x, dim, op)
+    if x.data.size == 0:
+        for d in dims:
+            if x.data.shape[d] == 0:
+                raise ShapeError(f"{op}: cannot reduce over dim {d} of size 0 (tensor of "
+                                 f"shape {tuple(x.shape)})")
+    return dims
 
 
 def _arg(input, dim, keepdim, is_min):
     op = "argmin" if is_min else "argmax"
     x = as_tensor(input, op)
     f = np.argmin if is_min else np.argmax
-    if x.data.size == 0:
-        raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
     if dim is None:
+        if x.data.size == 0:
+            raise ShapeError(f"{op}: cannot reduce an empty tensor of shape {tuple(x.shape)}")
         i = f(x.data)
         out = np.asarray(i) if not keepdim else np.full((1,) * x.ndim, i)
         return _wrap(out.astype(np.int64))
     d = norm_dim(dim, x.ndim, op) if x.ndim else None
     if d is None:
         return _wrap(np.zeros((), dtype=np.int64))
+    if x.data.shape[d] == 0:  # (an empty tensor is fine when the reduced dim is not empty)
+        raise ShapeError(f"{op}: cannot reduce over dim {d} of size 0 (tensor of shape "
+                         f"{tuple(x.shape)})")
     return _wrap(np.asarray(f(x.data, axis=d, keepdims=keepdim), dtype=np.int64))
 
 
@@ -401,7 +470,7 @@ def max_(a, b):
 
 @export
 def std(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
-    return sqrt(_var(input, dim, unbiased, keepdim, correction, "std"))
+    return _STD(_var(input, dim, unbiased, keepdim, correction, "std"))
 
 
 @export

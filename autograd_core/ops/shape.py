@@ -5,10 +5,11 @@ import math
 
 import numpy as np
 
+from .. import dtypes
 from ..errors import ShapeError
 from ..function import Primitive, SliceGrad, ZeroGrad, export
 from ._common import Tensor, as_tensor, norm_dim, shape_str
-from .elementwise import clone
+from .elementwise import cast, clone
 
 _ALL = slice(None)
 
@@ -164,6 +165,8 @@ def _norm_index(index):
             i = i.data
         elif isinstance(i, list):
             i = np.asarray(i)
+            if i.size == 0 and i.dtype.kind == "f":
+                i = i.astype(np.int64)  # an empty list is an empty int64 index, as in torch
         if isinstance(i, np.ndarray):
             if i.dtype.kind not in "iub":
                 raise IndexError(f"getitem: tensors used as indices must be integer or bool, "
@@ -388,13 +391,14 @@ def _tensor_list(tensors, op):
 
 
 def _same_dtype(ts):
-    dt = ts[0].dtype
-    if all(t.dtype == dt for t in ts):
+    """The inputs cast to their result type, torch's promotion (float32 + int64 -> float32,
+    int64 + bool -> int64); each Cast sends its input's gradient back in its own dtype."""
+    dt = ts[0].data.dtype
+    if all(t.data.dtype == dt for t in ts):
         return ts
-    kinds = [t.dtype for t in ts]
-    target = np.result_type(*kinds)
-    from .elementwise import cast
-    return [t if t.dtype == target else cast(t, target) for t in ts]
+    for t in ts[1:]:  # every input counts as dimensioned (stack's 0-d ones become 1-d)
+        dt = dtypes.promote(dt, t.data.dtype, True, True)
+    return [t if t.data.dtype == dt else cast(t, dt) for t in ts]
 
 
 @export
@@ -431,8 +435,9 @@ def chunk(input, chunks, dim=0):
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     d = norm_dim(dim, x.ndim, "chunk")
     n = x.shape[d]
-    size = max(-(-n // chunks), 1)
-    return split(x, size, d)
+    if n == 0:  # as torch: `chunks` empty pieces (any number of them adds up to 0)
+        return split(x, [0] * chunks, d)
+    return split(x, -(-n // chunks), d)
 
 
 # --- reshaping (composites of Reshape / Permute / Expand) ---
