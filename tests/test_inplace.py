@@ -493,3 +493,12 @@ def test_a_stale_view_as_backward_root_and_a_view_that_cannot_follow():
     w.mul_(2)
     with pytest.raises(RuntimeError, match="cannot follow the change"):
         t.sum()  # a transposed view: an error, never a wrong gradient
+
+
+@pytest.mark.parametrize("data, value", [([1, 2], 1.7), ([1, 2], -2.9), ([True, False], 0),
+                                         ([1.5, 2.5], 3), ([1.5, 2.5], True)])
+def test_fill_converts_a_number_to_the_tensors_dtype_like_torch(torch, data, value):
+    ours = ag.tensor(data).fill_(value)
+    theirs = torch.tensor(data).fill_(value)
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

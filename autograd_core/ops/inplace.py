@@ -281,7 +281,10 @@ def zero_(self):
 @_method
 def fill_(self, value):
     v = value.data if isinstance(value, Tensor) else value
-    return _fill(self, "fill_", lambda: np.asarray(v))
+    # a number is converted to the tensor's dtype as torch does (1.7 fills an int tensor
+    # with 1); a Tensor value keeps the same-kind casting rule of other in-place writes
+    return _fill(self, "fill_", lambda: np.asarray(v) if isinstance(value, Tensor) else
+                 np.asarray(v).astype(self.dtype))
 
 
 @_method
