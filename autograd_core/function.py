@@ -118,8 +118,8 @@ class Primitive:
             out._view_version = x._vc[0]
         if _grad_enabled() and any(t._requires_grad for t in inputs):
             for t in inputs:
-                if t._base is not None and t._vc[0] != t._view_version:
-                    _refresh_view(t)
+                if t._vc is not None and t._vc[0]:
+                    _check_view(t)
             node._attach(inputs, out)
             node._save(inputs, y, out)
         return out
@@ -147,8 +147,8 @@ class Primitive:
             out.grad_fn = None
             out._requires_grad = False
             return out
-        if a._base is not None and a._vc[0] != a._view_version:
-            _refresh_view(a)  # a view whose base changed in place since it was made
+        if a._vc is not None and a._vc[0]:  # changed in place once: a view left behind?
+            _check_view(a)
         node.parents = (a.grad_fn or a,)
         node.in_shapes = _SAME_SHAPE if cls.elementwise else (a.data.shape,)
         if cls.save_inputs:
@@ -186,10 +186,10 @@ class Primitive:
             out.grad_fn = None
             out._requires_grad = False
             return out
-        if a._base is not None and a._vc[0] != a._view_version:
-            _refresh_view(a)
-        if b._base is not None and b._vc[0] != b._view_version:
-            _refresh_view(b)
+        if a._vc is not None and a._vc[0]:
+            _check_view(a)
+        if b._vc is not None and b._vc[0]:
+            _check_view(b)
         node.parents = (a.grad_fn or (a if a._requires_grad else None),
                         b.grad_fn or (b if b._requires_grad else None))
         shapes = (a.data.shape, b.data.shape)
@@ -229,8 +229,8 @@ class Primitive:
             out._requires_grad = False
             return out
         for t in (a, b, c):
-            if t._base is not None and t._vc[0] != t._view_version:
-                _refresh_view(t)
+            if t._vc is not None and t._vc[0]:
+                _check_view(t)
         node.parents = (a.grad_fn or (a if a._requires_grad else None),
                         b.grad_fn or (b if b._requires_grad else None),
                         c.grad_fn or (c if c._requires_grad else None))
@@ -708,6 +708,14 @@ def _summed(prev, g):
     if type(prev) is _ndarray and type(g) is _ndarray:
         return GradBuffer(prev + g)
     return prev + g
+
+
+def _check_view(t):
+    """t's version is not 0 (it or what it views was changed in place): if t is a view
+    made before its base's latest change, bring its node up to date (_refresh_view). The
+    ops test the version first, so tensors never changed in place pay one comparison."""
+    if t._base is not None and t._vc[0] != t._view_version:
+        _refresh_view(t)
 
 
 def _refresh_view(t):
