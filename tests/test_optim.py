@@ -143,8 +143,14 @@ def test_adam_equals_torch_for_drawn_hyperparameters(torch, lr, beta1, beta2, ep
     tp = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in INIT.items()}
     opt = getattr(optim, cls)(_groups(p, {}), **options)
     topt = getattr(torch.optim, cls)(_groups(tp, {}), **options)
+    _lockstep(torch, opt, topt, p, tp, 10, f"{cls} {options}")
+
+
+def _lockstep(torch, opt, topt, p, tp, steps, label):
+    """Step ours and torch's optimizers side by side, our parameters set to torch's before
+    each step, and compare every step at 1e-12: a last-bit difference cannot grow."""
     scale, tscale = ag.tensor(SCALE, dtype=ag.float64), torch.tensor(SCALE, dtype=torch.float64)
-    for t in range(10):
+    for t in range(steps):
         for k in INIT:
             p[k].data[...] = tp[k].detach().numpy()
         opt.zero_grad()
@@ -155,7 +161,7 @@ def test_adam_equals_torch_for_drawn_hyperparameters(torch, lr, beta1, beta2, ep
         topt.step()
         for k in INIT:
             np.testing.assert_allclose(p[k].data, tp[k].detach().numpy(), rtol=1e-12,
-                                       atol=1e-12, err_msg=f"{cls} {options} step {t + 1}, {k}")
+                                       atol=1e-12, err_msg=f"{label} step {t + 1}, {k}")
 
 
 @settings(max_examples=15)
@@ -495,19 +501,7 @@ def test_adam_decoupled_weight_decay_steps_in_lockstep_with_torch_adamw(torch):
     tp = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in INIT.items()}
     opt = optim.Adam(_groups(p, {}), decoupled_weight_decay=True, **options)
     topt = torch.optim.AdamW(_groups(tp, {}), **options)
-    scale, tscale = ag.tensor(SCALE, dtype=ag.float64), torch.tensor(SCALE, dtype=torch.float64)
-    for t in range(8):
-        for k in INIT:
-            p[k].data[...] = tp[k].detach().numpy()
-        opt.zero_grad()
-        topt.zero_grad()
-        _loss(ag, p, scale, t).backward()
-        _loss(torch, tp, tscale, t).backward()
-        opt.step()
-        topt.step()
-        for k in INIT:
-            np.testing.assert_allclose(p[k].data, tp[k].detach().numpy(), rtol=1e-12,
-                                       atol=1e-12, err_msg=f"step {t + 1}, {k}")
+    _lockstep(torch, opt, topt, p, tp, 8, "Adam(decoupled_weight_decay=True) vs AdamW")
 
 
 def test_adam_decoupled_weight_decay_differs_from_l2(torch):

@@ -877,6 +877,15 @@ def sign(input):
 
 # --- comparisons and logic: bool results, outside the graph ---
 
+def _no_grad_binary(ufunc, a, b, name):
+    """ufunc(a, b) as a Tensor outside the graph (comparisons, bitwise ops)."""
+    try:
+        return _wrap(np.asarray(ufunc(a, b)))
+    except ValueError:
+        raise ShapeError(f"{name}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} "
+                         "cannot be broadcast together") from None
+
+
 def _compare(ufunc, name):
     def compare(input, other):
         try:
@@ -884,11 +893,7 @@ def _compare(ufunc, name):
         except TypeError:  # None, a string: numpy's elementwise answer
             a = input.data if isinstance(input, Tensor) else np.asarray(input)
             b = other.data if isinstance(other, Tensor) else np.asarray(other)
-        try:
-            return _wrap(np.asarray(ufunc(a, b)))
-        except ValueError:
-            raise ShapeError(f"{name}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} "
-                             "cannot be broadcast together") from None
+        return _no_grad_binary(ufunc, a, b, name)
     compare.__name__ = name
     compare.__doc__ = f"Elementwise {name}; a bool tensor, not differentiable."
     return export(compare)
@@ -921,11 +926,7 @@ def _bitwise(ufunc, name):
         a, b = binary_arrays(input, other, name)
         if a.dtype.kind == "f":
             raise _not_integral(name, input, other)
-        try:
-            return _wrap(np.asarray(ufunc(a, b)))
-        except ValueError:
-            raise ShapeError(f"{name}: shapes {tuple(np.shape(a))} and {tuple(np.shape(b))} "
-                             "cannot be broadcast together") from None
+        return _no_grad_binary(ufunc, a, b, name)
     bitwise.__name__ = name
     bitwise.__doc__ = (f"Elementwise {name} of integer tensors (logical on bool); not "
                        "differentiable.")
