@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _buffer, _check, _new_step
+from .optimizer import Optimizer, _buffer, _check, _new_step, _switches
 
 
 class Adagrad(Optimizer):
@@ -15,7 +15,8 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
-                 initial_accumulator_value=0, eps=1e-10, *, maximize=False):
+                 initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
+                 differentiable=False, fused=None):
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         _check(0.0 <= lr_decay, f"Invalid lr_decay value: {lr_decay}")
         _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
@@ -24,7 +25,9 @@ class Adagrad(Optimizer):
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value,
-                        maximize=maximize)
+                        maximize=maximize,
+                        **_switches("Adagrad", foreach=foreach,
+                                    differentiable=differentiable, fused=fused))
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:

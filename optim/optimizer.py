@@ -178,6 +178,10 @@ class Optimizer:
         self.param_groups = [
             dict({k: _copy_value(v) for k, v in s.items() if k != "params"}, params=g["params"])
             for g, s in zip(groups, saved_groups)]
+        for group in self.param_groups:  # a state dict saved before a switch existed
+            for key, value in _SWITCHES.items():
+                if key in self.defaults:
+                    group.setdefault(key, value)
 
 
 def _cast_state(key, value, param):
@@ -202,6 +206,28 @@ def _copy_value(value):
 
 
 # --- helpers the update rules share ---
+# PyTorch's implementation switches, with their defaults: they choose how torch runs a
+# step (one kernel per tensor or fused across tensors, CUDA-graph capture, a step that is
+# itself differentiable), never what it computes. Accepted, and kept in param_groups, as
+# torch keeps them, so torch code runs unchanged; the two this engine cannot honour are
+# refused when set.
+_SWITCHES = {"foreach": None, "fused": None, "capturable": False, "differentiable": False}
+
+
+def _switches(op, **given):
+    """The switches `op` takes (those torch's op takes), checked, for its defaults."""
+    if given.get("capturable"):
+        raise ValueError(f"{op}: capturable=True is for CUDA graph capture; autograd_core "
+                         "runs on the CPU only")
+    if given.get("differentiable"):
+        raise ValueError(f"{op}: differentiable=True (a step that is itself recorded for "
+                         "autograd) is not supported: the update runs outside the graph")
+    for key in ("foreach", "fused"):
+        if key in given and given[key] is not None and not isinstance(given[key], bool):
+            raise TypeError(f"{op}: {key} must be None or a bool, got {given[key]!r}")
+    return given
+
+
 def _check(ok, message):
     if not ok:
         raise ValueError(message)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _buffer, _check, _lerp_, _new_step
+from .optimizer import Optimizer, _buffer, _check, _lerp_, _new_step, _switches
 
 
 class RMSprop(Optimizer):
@@ -14,14 +14,17 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):
         _check(0.0 <= lr, f"Invalid learning rate: {lr}")
         _check(0.0 <= eps, f"Invalid epsilon value: {eps}")
         _check(0.0 <= momentum, f"Invalid momentum value: {momentum}")
         _check(0.0 <= weight_decay, f"Invalid weight_decay value: {weight_decay}")
         _check(0.0 <= alpha, f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
-                        weight_decay=weight_decay, maximize=maximize)
+                        weight_decay=weight_decay, maximize=maximize,
+                        **_switches("RMSprop", capturable=capturable, foreach=foreach,
+                                    differentiable=differentiable))
         super().__init__(params, defaults)
 
     def _step_group(self, group):

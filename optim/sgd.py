@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _buffer, _check
+from .optimizer import Optimizer, _buffer, _check, _switches
 
 
 class SGD(Optimizer):
@@ -15,14 +15,17 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         _check(lr >= 0.0, f"Invalid learning rate: {lr}")
         _check(momentum >= 0.0, f"Invalid momentum value: {momentum}")
         _check(weight_decay >= 0.0, f"Invalid weight_decay value: {weight_decay}")
         _check(not nesterov or (momentum > 0 and dampening == 0),
                "Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                        **_switches("SGD", foreach=foreach, differentiable=differentiable,
+                                    fused=fused))
         super().__init__(params, defaults)
 
     def _step_group(self, group):

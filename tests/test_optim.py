@@ -384,11 +384,16 @@ def test_add_param_group_fills_defaults_and_state():
 def test_repr_lists_each_groups_options_sorted():
     a, b = ag.zeros(2, requires_grad=True), ag.zeros(2, requires_grad=True)
     opt = optim.SGD([{"params": [a]}, {"params": [b], "lr": 0.5}], lr=0.1, momentum=0.9)
-    assert repr(opt) == (
-        "SGD (\nParameter Group 0\n    dampening: 0\n    lr: 0.1\n    maximize: False\n"
-        "    momentum: 0.9\n    nesterov: False\n    weight_decay: 0\n\n"
-        "Parameter Group 1\n    dampening: 0\n    lr: 0.5\n    maximize: False\n"
-        "    momentum: 0.9\n    nesterov: False\n    weight_decay: 0\n)")
+    group = ("    dampening: 0\n    differentiable: False\n    foreach: None\n    fused: None\n"
+             "    lr: {}\n    maximize: False\n    momentum: 0.9\n    nesterov: False\n"
+             "    weight_decay: 0\n")
+    assert repr(opt) == ("SGD (\nParameter Group 0\n" + group.format(0.1) + "\n"
+                         "Parameter Group 1\n" + group.format(0.5) + ")")
+    torch = pytest.importorskip("torch")
+    tw = [torch.zeros(2, requires_grad=True) for _ in range(2)]
+    assert repr(opt) == repr(torch.optim.SGD([{"params": [tw[0]]}, {"params": [tw[1]],
+                                                                     "lr": 0.5}],
+                                             lr=0.1, momentum=0.9))
     assert repr(optim.Adam([a])).startswith("Adam (\nParameter Group 0\n    amsgrad: False\n"
                                             "    betas: (0.9, 0.999)\n")
 
@@ -516,9 +521,7 @@ def test_adam_param_groups_hold_decoupled_weight_decay_as_torch(torch, cls):
     group, tgroup = (getattr(optim, cls)([a]).param_groups[0],
                      getattr(torch.optim, cls)([ta]).param_groups[0])
     assert group["decoupled_weight_decay"] is tgroup["decoupled_weight_decay"]
-    # every key we keep is torch's (torch adds foreach, capturable, differentiable, fused)
-    assert set(group) <= set(tgroup)
-    assert set(tgroup) - set(group) == {"foreach", "capturable", "differentiable", "fused"}
+    assert set(group) == set(tgroup)  # the implementation switches included
 
 
 def test_adamw_takes_no_decoupled_weight_decay_keyword_as_torch(torch):
@@ -549,3 +552,48 @@ def test_adam_load_state_dict_fills_in_decoupled_weight_decay():
     adam = optim.Adam([a], decoupled_weight_decay=True)
     adam.load_state_dict(adam.state_dict())
     assert adam.param_groups[0]["decoupled_weight_decay"] is True
+
+
+@pytest.mark.parametrize("cls", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_constructors_take_torchs_arguments_and_groups_hold_torchs_keys(cls):
+    """Same parameter names, defaults and kinds as torch's constructor (the implementation
+    switches foreach, fused, capturable, differentiable included), and the same keys in
+    every param group, so torch code and torch-shaped state dicts carry over."""
+    import inspect
+
+    torch = pytest.importorskip("torch")
+
+    def sig(c):
+        return [(p.name, p.default, p.kind)
+                for p in inspect.signature(c.__init__).parameters.values()]
+
+    assert sig(getattr(optim, cls)) == sig(getattr(torch.optim, cls))
+    ours = getattr(optim, cls)([ag.zeros(2, requires_grad=True)])
+    theirs = getattr(torch.optim, cls)([torch.zeros(2, requires_grad=True)])
+    assert sorted(ours.param_groups[0]) == sorted(theirs.param_groups[0])
+    with_foreach = getattr(optim, cls)([ag.zeros(2, requires_grad=True)], foreach=True)
+    assert with_foreach.param_groups[0]["foreach"] is True
+
+
+@pytest.mark.parametrize("cls, switch", [("SGD", "differentiable"), ("Adam", "capturable"),
+                                         ("AdamW", "differentiable"),
+                                         ("RMSprop", "capturable"),
+                                         ("Adagrad", "differentiable")])
+def test_switches_this_engine_cannot_honour_are_refused(cls, switch):
+    with pytest.raises(ValueError, match=f"{cls}: {switch}=True"):
+        getattr(optim, cls)([ag.zeros(2, requires_grad=True)], **{switch: True})
+    with pytest.raises(TypeError, match="foreach must be None or a bool"):
+        getattr(optim, cls)([ag.zeros(2, requires_grad=True)], foreach="yes")
+
+
+def test_a_state_dict_without_the_switches_loads_with_their_defaults():
+    w = ag.zeros(2, requires_grad=True)
+    opt = optim.Adam([w], foreach=True)
+    state = opt.state_dict()
+    for group in state["param_groups"]:
+        for key in ("foreach", "fused", "capturable", "differentiable"):
+            del group[key]
+    opt.load_state_dict(state)
+    group = opt.param_groups[0]
+    assert (group["foreach"], group["fused"], group["capturable"],
+            group["differentiable"]) == (None, None, False, False)
