@@ -69,8 +69,21 @@ def _run_hooks(hooks, g, arrays):
     for hook in hooks:
         new = hook(t)
         if new is not None:
+            _check_hook_result(hook, t, new)
             t = new
     return t.data if arrays else t
+
+
+def _check_hook_result(hook, grad, new):
+    """A hook may replace the gradient, not change its shape (torch refuses that too: the
+    gradient would no longer fit the tensor)."""
+    if not isinstance(new, Tensor):
+        raise TypeError(f"hook '{getattr(hook, '__name__', hook)}' returned a "
+                        f"{type(new).__name__}; return a Tensor (or None to keep the gradient)")
+    if new.shape != grad.shape:
+        raise RuntimeError(f"hook '{getattr(hook, '__name__', hook)}' has changed the size of "
+                           f"value: the gradient has shape {tuple(grad.shape)}, the hook "
+                           f"returned {tuple(new.shape)}")
 
 
 def _dependencies(roots):
@@ -173,6 +186,7 @@ def _apply_leaf_hooks(leaf, g):
     for hook in leaf._hooks or ():
         new = hook(g)
         if new is not None:
+            _check_hook_result(hook, g, new)
             g = new
     return g
 

@@ -733,15 +733,14 @@ def _check_finite(node, grads):
         if isinstance(g, LAZY_GRADS):
             g = g.dense()
         d = g.data if isinstance(g, Tensor) else g
-        if not np.all(np.isfinite(d)):
+        if np.any(np.isnan(d)):  # inf is a value (sqrt'(0)); torch's anomaly mode checks nan
             where = ""
             if node._trace is not None:
                 f = node._trace
                 where = f"\n  its forward ran at {f.filename}:{f.lineno}, in {f.name}"
                 if f.line:
                     where += f"\n    {f.line}"
-            bad = "nan" if np.any(np.isnan(d)) else "inf"
-            raise RuntimeError(f"Function '{node.name}' returned {bad} values in its {i}th "
+            raise RuntimeError(f"Function '{node.name}' returned nan values in its {i}th "
                                f"output.{where}")
 
 
@@ -946,6 +945,8 @@ class FunctionCtx(Primitive):
         grads = self._fn.backward(self, *gys)
         if not isinstance(grads, tuple):
             grads = (grads,)
+        if len(grads) > self._n_args and all(g is None for g in grads[self._n_args:]):
+            grads = grads[:self._n_args]  # trailing Nones are allowed, as in torch
         if len(grads) != self._n_args:
             raise RuntimeError(
                 f"function {self.name} returned an incorrect number of gradients "
@@ -1026,7 +1027,8 @@ class Function:
                     ctx._non_diff += (id(o),)
         if _grad_enabled() and any(t.requires_grad for t in tensors):
             if not many:
-                ctx._attach(tensors, outs[0])
+                if id(outs[0]) not in ctx._non_diff:  # else: a constant, as in torch
+                    ctx._attach(tensors, outs[0])
             else:  # each output hangs off ctx through a _Select node
                 ctx._attach(tensors, _wrap(np.zeros(())))
                 ctx._outputs = tuple((o.shape, o.dtype) if isinstance(o, Tensor)

@@ -75,6 +75,10 @@ class RemovableHandle:
             self._hooks.remove(self._fn)
 
 
+_NON_LEAF_HINT = (" If you want to use a computed variable in a subgraph that doesn't require "
+                  "differentiation use var_no_grad = var.detach().")
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it for reverse-mode autograd.
 
@@ -113,19 +117,20 @@ class Tensor:
     @requires_grad.setter
     def requires_grad(self, value):
         value = bool(value)
-        if self.grad_fn is not None:
-            if not value:
-                raise RuntimeError(
-                    "you can only change requires_grad flags of leaf variables. If you want to "
-                    "use a computed variable in a subgraph that doesn't require differentiation "
-                    "use var_no_grad = var.detach().")
-            return
+        if self.grad_fn is not None:  # (requires_grad_(True) on one is a no-op, as torch)
+            raise RuntimeError("you can only change requires_grad flags of leaf variables."
+                               + ("" if value else _NON_LEAF_HINT))
         if value and self.data.dtype.kind != "f":
             raise RuntimeError("only Tensors of floating point dtype can require gradients "
                                f"(this one is {self.data.dtype})")
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True):
+        if self.grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError("you can only change requires_grad flags of leaf "
+                                   "variables." + _NON_LEAF_HINT)
+            return self  # already requires grad, as every non-leaf does
         self.requires_grad = requires_grad
         return self
 

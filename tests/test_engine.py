@@ -651,3 +651,32 @@ def test_an_op_that_defines_its_own_xs_keeps_it_and_passes_it_on():
     Scale2.apply(x).sum().backward()
     np.testing.assert_array_equal(x.grad.data, [3.0, 3.0])
     assert Scale2.xs is Scale.xs
+
+
+def test_a_hook_may_not_change_the_gradients_shape_like_torch():
+    """torch refuses a hook whose result has another shape than the gradient (the .grad
+    would no longer fit the tensor); on a non-leaf and on a leaf."""
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.register_hook(lambda g: g[:1])
+    with pytest.raises(RuntimeError, match="has changed the size of value"):
+        (y * y).sum().backward()
+    z = ag.tensor([1.0, 2.0], requires_grad=True)
+    z.register_hook(lambda g: g.sum())
+    with pytest.raises(RuntimeError, match="has changed the size of value"):
+        (z * z).sum().backward()
+    assert z.grad is None
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    w.register_hook(lambda g: g * 3)  # the same shape: fine
+    (w * w).sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [6.0, 12.0])
+
+
+def test_requires_grad_flags_of_non_leaves_like_torch():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    assert y.requires_grad_(True) is y  # a no-op, as in torch
+    with pytest.raises(RuntimeError, match=r"leaf variables\.$"):
+        y.requires_grad = True
+    with pytest.raises(RuntimeError, match="var.detach"):
+        y.requires_grad_(False)

@@ -364,3 +364,46 @@ def test_mark_non_differentiable_output_does_not_require_grad():
     assert v.requires_grad and not i.requires_grad
     v.backward()
     np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0])
+
+
+def test_backward_may_return_extra_trailing_nones_and_single_outputs_can_be_non_differentiable():
+    """As torch.autograd.Function: backward may return more Nones than inputs, and one
+    output marked non-differentiable does not require grad."""
+
+    class Double(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2, None, None
+
+    class Index(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            out = x.argmax().reshape(1) * 1.0
+            ctx.mark_non_differentiable(out)
+            return out
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    x = ag.tensor([1.0, 3.0], requires_grad=True)
+    Double.apply(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0])
+    out = Index.apply(x)
+    assert not out.requires_grad and out.grad_fn is None
+
+    class Extra(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g
+
+    with pytest.raises(RuntimeError, match="incorrect number of gradients"):
+        Extra.apply(x).sum().backward()
