@@ -733,14 +733,16 @@ def _check_finite(node, grads):
         if isinstance(g, LAZY_GRADS):
             g = g.dense()
         d = g.data if isinstance(g, Tensor) else g
-        if np.any(np.isnan(d)):  # inf is a value (sqrt'(0)); torch's anomaly mode checks nan
+        # NaN or Inf, as API.md asks (torch's own anomaly mode stops at NaN only)
+        if not np.all(np.isfinite(d)):
             where = ""
             if node._trace is not None:
                 f = node._trace
                 where = f"\n  its forward ran at {f.filename}:{f.lineno}, in {f.name}"
                 if f.line:
                     where += f"\n    {f.line}"
-            raise RuntimeError(f"Function '{node.name}' returned nan values in its {i}th "
+            bad = "nan" if np.any(np.isnan(d)) else "inf"
+            raise RuntimeError(f"Function '{node.name}' returned {bad} values in its {i}th "
                                f"output.{where}")
 
 

@@ -286,17 +286,13 @@ def test_detect_anomaly_names_a_custom_function_and_where_it_ran():
     assert f"{HERE}:{line}" in str(info.value)
 
 
-def test_detect_anomaly_lets_inf_through_and_catches_the_nan_it_makes():
-    """As torch's anomaly mode: inf in a gradient is a value (sqrt's slope at 0), NaN is the
-    anomaly, named with the op that made it."""
+def test_detect_anomaly_catches_inf_in_backward():
+    """API.md: a NaN or Inf made in backward raises (stricter than torch, which stops at
+    NaN only), naming the op."""
     x = ag.tensor([0.0, 1.0], requires_grad=True)
     with ag.detect_anomaly():
-        x.sqrt().sum().backward()  # 1/(2*0) = inf
-    assert np.isinf(x.grad.data[0]) and x.grad.data[1] == 0.5
-    x.grad = None
-    with ag.detect_anomaly():
-        y = (x.sqrt() * 0.0).sum()  # 0 * inf = nan
-        with pytest.raises(RuntimeError, match="returned nan values"):
+        y = x.sqrt().sum()  # 1/(2*0) = inf
+        with pytest.raises(RuntimeError, match="SqrtBackward.*inf|inf.*SqrtBackward"):
             y.backward()
 
 
