@@ -3,6 +3,7 @@
 import numpy as np
 
 from . import dtypes
+from . import errors as _errors
 
 _new = object.__new__
 
@@ -188,7 +189,27 @@ class Tensor:
 
     @property
     def mT(self):  # noqa: N802
-        return self.transpose(-2, -1)
+        """The last two dims swapped (matrices or batches of them); a 0-d tensor as it is."""
+        nd = self.data.ndim
+        if nd == 1:
+            raise _errors.ShapeError("tensor.mT is only supported on matrices or batches of "
+                                     "matrices. Got 1-D tensor.")
+        return self.permute() if nd == 0 else self.transpose(-2, -1)
+
+    @property
+    def mH(self):  # noqa: N802
+        """The conjugate transpose of the last two dims: mT, tensors here being real."""
+        return self.mT
+
+    @property
+    def H(self):  # noqa: N802
+        """The conjugate transpose of a matrix: T, tensors here being real."""
+        if self.data.ndim not in (0, 2):  # (a 0-d tensor stays as it is, as in torch)
+            hint = (" For batches of matrices, consider using tensor.mH"
+                    if self.data.ndim > 2 else "")
+            raise _errors.ShapeError(f"tensor.H is only supported on matrices (2-D tensors). "
+                                     f"Got {self.data.ndim}-D tensor.{hint}")
+        return self.T
 
     # --- conversion ---
     def numpy(self):

@@ -1,6 +1,8 @@
 """Tensor: construction and dtype rules, attributes, operators, indexing, ops as methods
 and as ag.NAME, factories and the random generator. torch is the oracle where it helps."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -883,3 +885,25 @@ def test_integers_mixed_with_index_arrays_order_dims_as_torch(torch, index):
     b[index] = ag.tensor(g, dtype=ag.float64)
     tb[tindex] = torch.tensor(g)
     np.testing.assert_array_equal(b.data, tb.numpy())
+
+
+@pytest.mark.parametrize("shape", [(), (2, 3), (4, 2, 3), (3,), (2, 2, 2)])
+@pytest.mark.parametrize("attr", ["mT", "mH", "H"])
+def test_matrix_transposes_like_torch(shape, attr):
+    """mT and mH swap the last two dims (a 0-d tensor stays as it is), H transposes a
+    matrix; the shapes torch refuses raise a RuntimeError here too."""
+    torch = pytest.importorskip("torch")
+    a = np.arange(float(np.prod(shape))).reshape(shape)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = getattr(torch.tensor(a), attr).numpy()
+    except RuntimeError:
+        with pytest.raises(RuntimeError, match="is only supported on matrices"):
+            getattr(ag.tensor(a), attr)
+        return
+    x = ag.tensor(a, requires_grad=True)
+    out = getattr(x, attr)
+    np.testing.assert_array_equal(out.numpy(), expected)
+    (out * ag.tensor(np.arange(float(out.numel())).reshape(out.shape) + 1)).sum().backward()
+    assert x.grad.shape == x.shape
