@@ -7,7 +7,7 @@ import numpy as np
 
 from . import grad_mode
 from ._fpe import quiet, unquiet
-from .function import LAZY_TYPES, SliceGrad, _refresh_view
+from .function import LAZY_TYPES, SliceGrad, _check_view
 from .ops.elementwise import cast
 from .ops.shape import _sum_to
 from .ops.shape import sum_to as sum_to_tensor
@@ -25,8 +25,8 @@ def _check_outputs(outputs, grad_outputs, op):
         if not out._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "
                                "have a grad_fn")
-        if out._base is not None and out._vc[0] != out._view_version:
-            _refresh_view(out)  # a view whose base changed in place since it was made
+        if out._vc is not None and out._vc[0]:
+            _check_view(out)  # a view whose base changed in place since it was made
         g = grad_outputs[i] if grad_outputs is not None else None
         if g is None:
             if out.data.size != 1:

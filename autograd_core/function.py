@@ -711,19 +711,14 @@ def _summed(prev, g):
 
 
 def _check_view(t):
-    """t's version is not 0 (it or what it views was changed in place): if t is a view
-    made before its base's latest change, bring its node up to date (_refresh_view). The
-    ops test the version first, so tensors never changed in place pay one comparison."""
+    """t's version is not 0 (it or what it views was changed in place). If t is a view
+    made before its base's latest change (y[1:] after y.mul_(2)), its node still reads the
+    old base, so, as PyTorch does, t becomes a view of the base as it is now before it
+    enters another op (ops.inplace.refresh_view). The ops test the version first, so
+    tensors never changed in place pay one comparison."""
     if t._base is not None and t._vc[0] != t._view_version:
-        _refresh_view(t)
-
-
-def _refresh_view(t):
-    """t is a view whose base changed in place after t was made (y[1:] after y.mul_(2)):
-    its node still reads the old base, so, as PyTorch does, t becomes a view of the base
-    as it is now before it enters another op (see ops.inplace.refresh_view)."""
-    from .ops.inplace import refresh_view
-    refresh_view(t)
+        from .ops.inplace import refresh_view
+        refresh_view(t)
 
 
 def _check_finite(node, grads):
@@ -780,11 +775,12 @@ class _NumpyOps:
 
     @staticmethod
     def exp_nonpositive(z):
-        """exp of z <= 0 (softmax weights), flushing what would underflow to exactly 0."""
+        """exp of z <= 0 (softmax weights), flushing what would underflow to exactly 0;
+        NaN stays NaN (as in exp, the Tensor twin)."""
         floor = _EXP_FLOOR.get(z.dtype, -43.0)
         if z.size == 0 or z.min() > floor:  # the usual case: nothing near underflow
             return np.exp(z)
-        return np.exp(z, out=np.zeros(z.shape, z.dtype), where=z > floor)
+        return np.exp(z, out=np.zeros(z.shape, z.dtype), where=~(z <= floor))
 
     @staticmethod
     def sum(x, dim=None, keepdim=False):

@@ -404,42 +404,19 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 def pad(input, pad, mode="constant", value=None):
     """Pad the last len(pad) // 2 dims: pad = (left, right) for the last dim, then the one
     before, ... mode 'constant' (with value, default 0; negative widths crop), 'reflect'
-    (mirror without the edge), 'replicate' (repeat the edge) or 'circular' (wrap around)."""
-    if mode == "constant":
-        return ag.pad(input, pad, value=0.0 if value is None else value)
-    if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(f"pad: mode {mode!r} is not supported (constant, reflect, replicate, "
-                         "circular)")
-    if value is not None and value != 0:
-        raise ValueError(f"pad: value is only used with mode 'constant', not {mode!r}")
-    pad = tuple(int(p) for p in pad)
-    if len(pad) % 2 or len(pad) // 2 > input.ndim:
-        raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice the "
-                         f"number of dims of the input of shape {shape_str(input.shape)}")
-    x = input
-    for k in range(len(pad) // 2):
-        dim = input.ndim - 1 - k
-        lo, hi = pad[2 * k], pad[2 * k + 1]
-        n = input.shape[dim]
-        limit = n - 1 if mode == "reflect" else n
-        if lo > limit or hi > limit or min(lo, hi) < 0:
-            raise ValueError(f"pad: {mode} padding ({lo}, {hi}) of dim {dim} must be between "
-                             f"0 and {limit} for the input of shape {shape_str(input.shape)}")
-        idx = np.arange(-lo, n + hi)
-        if mode == "replicate":
-            idx = np.clip(idx, 0, n - 1)
-        elif mode == "circular":
-            idx = idx % n
-        else:
-            idx = np.abs(idx)
-            idx = np.where(idx > n - 1, 2 * (n - 1) - idx, idx)
-        x = _take(x, dim, idx)
-    return x
-
-
-def _take(x, dim, idx):
-    """x's entries idx along dim (a gather whose gradient adds back up)."""
-    return x[(slice(None),) * dim + (ag.tensor(idx),)]
+    (mirror without the edge), 'replicate' (repeat the edge) or 'circular' (wrap around):
+    ag.pad, which also checks the arguments; here the widths of the other modes must be
+    between 0 and what the mode can fill."""
+    if mode in ("reflect", "replicate", "circular") and len(pad) <= 2 * input.ndim:
+        for k in range(len(pad) // 2):
+            dim = input.ndim - 1 - k
+            lo, hi = int(pad[2 * k]), int(pad[2 * k + 1])
+            limit = input.shape[dim] - (mode == "reflect")
+            if lo > limit or hi > limit or min(lo, hi) < 0:
+                raise ValueError(f"pad: {mode} padding ({lo}, {hi}) of dim {dim} must be "
+                                 f"between 0 and {limit} for the input of shape "
+                                 f"{shape_str(input.shape)}")
+    return ag.pad(input, pad, value=value, mode=mode)
 
 
 # interpolate (and its deprecated alias upsample) lives in pooling.py: its 'area' mode is

@@ -145,17 +145,12 @@ class MaxDim(Primitive):
 class LogSumExp(_OverDims):
     """y = log(sum(exp(x))) over dims;  dy/dx = exp(x - y) (the softmax)."""
 
-    __slots__ = ("nonfinite",)
+    __slots__ = ()
     save_output = True
-
-    def __init__(self, dims, keepdim):
-        super().__init__(dims, keepdim)
-        self.nonfinite = False
 
     def forward(self, x):
         m = _shift(x, self.dims)
-        if m is None:  # an infinite or NaN maximum: shifted as torch does (see _shift)
-            self.nonfinite = True
+        if m is None:  # an infinite or NaN maximum: shifted as torch does
             m = _shift_nonfinite(x, self.dims)
         token = quiet()  # rows of only -inf: log(0) = -inf, quietly
         try:
@@ -168,9 +163,8 @@ class LogSumExp(_OverDims):
         F = self.F
         x, shape = self.xs[0], self.in_shapes[0]
         y = _unreduce(F, self.y, shape, self.dims)
-        z = x - y  # <= 0; NaN where x and y are the same infinity (torch's gradient there)
-        e = _exp_keep_nan(z) if self.nonfinite and type(z) is np.ndarray else F.exp_nonpositive(z)
-        return _unreduce(F, gy, shape, self.dims) * e
+        # x - y <= 0; NaN where x and y are the same infinity (torch's gradient there)
+        return _unreduce(F, gy, shape, self.dims) * F.exp_nonpositive(x - y)
 
 
 def _shift(x, dims):
@@ -186,11 +180,6 @@ def _shift_nonfinite(x, dims):
     sums to inf, a row of only -inf to 0, and one with NaN stays NaN)."""
     m = np.maximum.reduce(x, axis=dims, keepdims=True)
     return np.where(np.isinf(m), 0, m).astype(x.dtype, copy=False)
-
-
-def _exp_keep_nan(z):
-    """exp_nonpositive(z) (which flushes what would underflow, NaN included, to 0), NaN kept."""
-    return np.where(np.isnan(z), z, exp_nonpositive(z))
 
 
 class Softmax(Primitive):
@@ -210,7 +199,7 @@ class Softmax(Primitive):
         else:  # as torch: NaN where a row holds NaN or +inf or only -inf (inf - inf)
             token = quiet()
             try:
-                e = _exp_keep_nan(x - np.maximum.reduce(x, axis=self.dim, keepdims=True))
+                e = exp_nonpositive(x - np.maximum.reduce(x, axis=self.dim, keepdims=True))
             finally:
                 unquiet(token)
         e /= e.sum(axis=self.dim, keepdims=True)
@@ -224,13 +213,12 @@ class Softmax(Primitive):
 class LogSoftmax(Primitive):
     """y = x - logsumexp(x) along dim;  dx = gy - exp(y) * sum(gy)."""
 
-    __slots__ = ("dim", "nonfinite")
+    __slots__ = ("dim",)
     save_inputs = False
     save_output = True
 
     def __init__(self, dim):
         self.dim = dim
-        self.nonfinite = False
 
     def forward(self, x):
         if x.size == 0:  # (a sum over no elements would take log(0))
@@ -241,20 +229,17 @@ class LogSoftmax(Primitive):
             z -= np.log(np.add.reduce(exp_nonpositive(z), axis=self.dim, keepdims=True))
             return z
         # as torch: NaN where a row holds NaN or +inf or only -inf (inf - inf)
-        self.nonfinite = True
         token = quiet()
         try:
             z = x - np.maximum.reduce(x, axis=self.dim, keepdims=True)
-            z -= np.log(np.add.reduce(_exp_keep_nan(z), axis=self.dim, keepdims=True))
+            z -= np.log(np.add.reduce(exp_nonpositive(z), axis=self.dim, keepdims=True))
         finally:
             unquiet(token)
         return z
 
     def backward(self, gy):
         F = self.F
-        y = self.y
-        e = _exp_keep_nan(y) if self.nonfinite and type(y) is np.ndarray else F.exp_nonpositive(y)
-        return gy - e * F.sum(gy, self.dim, keepdim=True)
+        return gy - F.exp_nonpositive(self.y) * F.sum(gy, self.dim, keepdim=True)
 
 
 class Std(Sqrt):
