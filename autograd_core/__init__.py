@@ -13,7 +13,7 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
                        randperm, tensor, zeros, zeros_like)
 from .random import initial_seed, manual_seed, seed
 from .grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
-                        no_grad, set_grad_enabled)
+                        inference_mode, no_grad, set_grad_enabled)
 from .engine import grad
 from .errors import ShapeError
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

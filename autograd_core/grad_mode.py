@@ -100,6 +100,35 @@ class enable_grad(_Bare):  # noqa: N801
     _value = True
 
 
+class inference_mode(_Switch):  # noqa: N801
+    """As torch.inference_mode: with mode=True (the default) nothing is recorded, as under
+    no_grad; mode=False leaves the grad mode as it is. A context manager and a decorator
+    (`@inference_mode`, `@inference_mode()`, `@inference_mode(False)`). Tensors made inside
+    are ordinary tensors (torch's inference tensors have extra restrictions; here there
+    is nothing they would save)."""
+
+    def __new__(cls, mode=True):
+        switch = super().__new__(cls)
+        if callable(mode):  # used bare: @inference_mode
+            switch._mode = True
+            return switch(mode)
+        return switch
+
+    def __init__(self, mode=True):
+        if not isinstance(mode, bool):
+            raise TypeError(f"inference_mode: mode must be a bool, got {type(mode).__name__}")
+        self._mode = mode
+
+    def __enter__(self):
+        self._prev = enabled()
+        if self._mode:
+            set_enabled(False)
+        return self
+
+    def _args(self):
+        return (self._mode,)
+
+
 class set_grad_enabled(_Switch):  # noqa: N801
     """Turn recording on or off: as a function call, a context manager or a decorator."""
 

@@ -80,6 +80,11 @@ _NON_LEAF_HINT = (" If you want to use a computed variable in a subgraph that do
                   "differentiation use var_no_grad = var.detach().")
 
 
+def _cpu_only(device, op):
+    if device is not None and str(device) not in ("cpu", "cpu:0"):
+        raise RuntimeError(f"{op}: autograd_core runs on the CPU only, not {device}")
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it for reverse-mode autograd.
 
@@ -288,6 +293,54 @@ class Tensor:
 
     def cpu(self):
         return self
+
+    # --- new tensors like this one: its dtype unless dtype= says otherwise (as torch) ---
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        _cpu_only(device, "new_tensor")
+        return Tensor(data, requires_grad=requires_grad,
+                      dtype=self.dtype if dtype is None else dtype)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled("new_zeros", size, 0, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled("new_ones", size, 1, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        return self._new_filled("new_empty", size, None, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        return self._new_filled("new_full", (size,), fill_value, dtype, device, requires_grad)
+
+    def _new_filled(self, op, size, value, dtype, device, requires_grad):
+        from .creation import _size
+        if not size:
+            raise TypeError(f"{op}() missing 1 required positional argument: 'size'")
+        _cpu_only(device, op)
+        dtype = self.dtype if dtype is None else dtypes.resolve(dtype)
+        shape = _size(size, op)
+        data = np.empty(shape, dtype) if value is None else np.full(shape, value, dtype)
+        return Tensor(data, requires_grad=requires_grad, dtype=dtype)
+
+    # --- memory layout (NumPy's, in elements as torch reports it) ---
+    def is_contiguous(self):
+        return self.data.flags.c_contiguous
+
+    def stride(self, dim=None):
+        """Steps in elements between neighbours along each dim (one dim's when dim given)."""
+        steps = tuple(s // self.data.itemsize for s in self.data.strides)
+        return steps if dim is None else steps[_check_dim(dim, self.data.ndim, "stride")]
+
+    def element_size(self):
+        return self.data.itemsize
+
+    def nelement(self):
+        return self.data.size
+
+    def data_ptr(self):
+        """The address of the first element: equal for tensors sharing memory from the
+        same start (a view and its base)."""
+        return self.data.__array_interface__["data"][0]
 
     def contiguous(self):
         """self if its data is C-contiguous, else a C-contiguous copy (a Clone node, as

@@ -1,7 +1,8 @@
 """Attention: scaled_dot_product_attention and multi_head_attention_forward (re-exported by
-nn.functional), and the MultiheadAttention and TransformerEncoderLayer modules, with
-PyTorch's arguments, parameter names and mask conventions. All are compositions of
-autograd_core ops (matmul, softmax, where, reshape, permute, cat); none has a backward."""
+nn.functional) and the MultiheadAttention module, with PyTorch's arguments, parameter
+names and mask conventions (the transformer layers built on it are in transformer.py). All
+are compositions of autograd_core ops (matmul, softmax, where, reshape, permute, cat); none
+has a backward."""
 
 import math
 import warnings
@@ -15,9 +16,8 @@ from autograd_core.tensor import Tensor
 
 from . import functional as F
 from . import init
-from .linear import Dropout, Linear
+from .linear import Linear
 from .module import Module, Parameter, _check_device
-from .norm import LayerNorm
 
 _NEG_INF = float("-inf")
 
@@ -516,83 +516,3 @@ class MultiheadAttention(Module):
         if self.batch_first and batched:
             out = out.transpose(0, 1)
         return out, weights
-
-
-# --- transformer encoder layer ---
-
-def _activation(activation):
-    if isinstance(activation, str):
-        if activation == "relu":
-            return F.relu
-        if activation == "gelu":
-            return F.gelu
-        raise ValueError(f"activation should be relu/gelu, not {activation}")
-    if not callable(activation):
-        raise TypeError(f"TransformerEncoderLayer: activation must be 'relu', 'gelu' or a "
-                        f"callable, got {type(activation).__name__}")
-    return activation
-
-
-class TransformerEncoderLayer(Module):
-    """Self-attention then a feed-forward block (linear1, activation, dropout, linear2),
-    each with a residual connection and a LayerNorm, as torch.nn.TransformerEncoderLayer:
-    x = norm1(x + sa(x)), x = norm2(x + ff(x)); with norm_first,
-    x = x + sa(norm1(x)), x = x + ff(norm2(x)).
-
-    activation is 'relu', 'gelu' or a callable (a Module is registered as a child, as in
-    PyTorch). forward(src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-    the masks and is_causal go to self_attn (see MultiheadAttention; is_causal needs
-    src_mask).
-
-    Shape:
-        src (S, N, d_model), (N, S, d_model) with batch_first, or (S, d_model); the output
-        has the same shape.
-    """
-
-    def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu,
-                 layer_norm_eps=1e-5, batch_first=False, norm_first=False, bias=True,
-                 device=None, dtype=None):
-        super().__init__()
-        _check_device("TransformerEncoderLayer", device)
-        self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
-                                            batch_first=batch_first, dtype=dtype)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, dtype=dtype)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, dtype=dtype)
-        self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, dtype=dtype)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.activation = _activation(activation)
-
-    def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
-        op = "TransformerEncoderLayer"
-        _check_tensor(op, "src", src)
-        # the layer's own check, so that its errors name it: src has the parameters' dtype
-        # (a sublayer left in another dtype raises in that sublayer); float masks follow
-        # the self-attention's rule (it is called without weights)
-        weight = self.self_attn.in_proj_weight  # (d_model is its kdim and vdim: packed)
-        if src.dtype != weight.dtype:
-            text = (f"mat1 and mat2 must have the same dtype, but got {F._cname(src.dtype)} "
-                    f"and {F._cname(weight.dtype)}")
-            raise F._dtype_error(op, text, "src", src, "self_attn.in_proj_weight", weight)
-        _check_mask_dtype(op, "src_mask", src_mask, src)
-        _check_mask_dtype(op, "src_key_padding_mask", src_key_padding_mask, src)
-        x = src
-        if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
-        else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
-        return x
-
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
-
-    def _ff_block(self, x):
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout2(x)

@@ -139,7 +139,7 @@ def tanh(input):
     return ag.tanh(input)
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input, beta=1.0, threshold=20.0):  # noqa: F811  (the argument, not F.threshold)
     """log(1 + e^(beta x)) / beta, computed as (max(bx, 0) + log(1 + e^-|bx|)) / beta so
     it never overflows; x itself where beta x > threshold, as in PyTorch."""
     bx = input * beta
@@ -221,30 +221,9 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 
 
 def _vector_norm(x, p, dim):
-    """||x||_p over dim (keepdim), with PyTorch's gradient where x or the norm is 0: the
-    powers that blow up there see 1 instead, behind a where that then drops them (the
-    double-where trick: a where alone still lets inf * 0 = NaN through)."""
-    p = float(p)
-    a = x.abs()
-    if p == math.inf:
-        return a.amax(dim=dim, keepdim=True)
-    if p == -math.inf:
-        return a.amin(dim=dim, keepdim=True)
-    if p == 0:
-        count = (x.data != 0).sum(axis=dim, keepdims=True)
-        return ag.tensor(count.astype(x.dtype), dtype=x.dtype)
-    if p == 1:
-        return a.sum(dim=dim, keepdim=True)
-    if p == 2:
-        s = (x * x).sum(dim=dim, keepdim=True)
-    else:
-        nonzero = ag.tensor(a.data != 0)  # NaN stays NaN
-        s = ag.where(nonzero, ag.where(nonzero, a, 1.0) ** p, 0.0 if p > 0 else math.inf)
-        s = s.sum(dim=dim, keepdim=True)
-    positive = ag.tensor((s.data > 0) & np.isfinite(s.data))
-    root = ag.where(positive, s, 1.0)
-    root = root.sqrt() if p == 2 else root ** (1.0 / p)
-    return ag.where(positive, root, ag.tensor(s.data ** (1.0 / p), dtype=x.dtype))
+    """||x||_p over dim, kept (ag.norm: gradient 0 where the norm or an element is 0, as in
+    PyTorch)."""
+    return ag.norm(x, p, dim, keepdim=True)
 
 
 # --- normalisation ---
@@ -411,7 +390,8 @@ def pad(input, pad, mode="constant", value=None):
         for k in range(len(pad) // 2):
             dim = input.ndim - 1 - k
             lo, hi = int(pad[2 * k]), int(pad[2 * k + 1])
-            limit = input.shape[dim] - (mode == "reflect")
+            # replicate repeats the edge as often as asked (as torch)
+            limit = math.inf if mode == "replicate" else input.shape[dim] - (mode == "reflect")
             if lo > limit or hi > limit or min(lo, hi) < 0:
                 raise ValueError(f"pad: {mode} padding ({lo}, {hi}) of dim {dim} must be "
                                  f"between 0 and {limit} for the input of shape "
@@ -419,33 +399,99 @@ def pad(input, pad, mode="constant", value=None):
     return ag.pad(input, pad, value=value, mode=mode)
 
 
-# interpolate (and its deprecated alias upsample) lives in pooling.py: its 'area' mode is
+# interpolate (and its deprecated alias upsample) lives in resampling.py: its 'area' mode is
 # adaptive average pooling, and every mode is a weight matrix per dim as that one is
 
 
 # the functional forms that live next to their layers
+from .activation import (  # noqa: E402, F401
+    celu,
+    celu_,
+    elu_,
+    glu,
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    hardtanh_,
+    leaky_relu_,
+    logsigmoid,
+    mish,
+    prelu,
+    relu6,
+    relu_,
+    rrelu,
+    rrelu_,
+    selu,
+    selu_,
+    silu,
+    softmin,
+    softshrink,
+    softsign,
+    tanhshrink,
+    threshold,
+    threshold_,
+)
 from .attention import (  # noqa: E402, F401
     multi_head_attention_forward,
     scaled_dot_product_attention,
 )
 from .conv import conv1d, conv2d, conv_transpose2d  # noqa: E402, F401
+from .distance import cosine_similarity, pairwise_distance  # noqa: E402, F401
+from .linear import (  # noqa: E402, F401
+    alpha_dropout,
+    dropout1d,
+    dropout2d,
+    dropout3d,
+    feature_alpha_dropout,
+)
 from .loss import (  # noqa: E402, F401
     _softplus,
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
     cross_entropy,
+    gaussian_nll_loss,
     huber_loss,
     kl_div,
     l1_loss,
     mse_loss,
     nll_loss,
+    poisson_nll_loss,
     smooth_l1_loss,
 )
+from .margin_loss import (  # noqa: E402, F401
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_soft_margin_loss,
+    soft_margin_loss,
+    triplet_margin_loss,
+)
+from .norm import (  # noqa: E402, F401
+    group_norm,
+    instance_norm,
+    local_response_norm,
+    rms_norm,
+)
 from .pooling import (  # noqa: E402, F401
+    adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
     avg_pool2d,
-    interpolate,
+    lp_pool1d,
+    lp_pool2d,
+    max_pool1d,
     max_pool2d,
-    upsample,
 )
 from .recurrent import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402, F401
+from .resampling import (  # noqa: E402, F401
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    upsample,
+    upsample_bilinear,
+    upsample_nearest,
+)

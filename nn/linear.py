@@ -1,7 +1,15 @@
-"""Linear, and the layers with no parameters around it: Identity, Flatten, Dropout."""
+"""Linear, and the layers with no parameters around it: Identity, Flatten, Unflatten and
+the Dropouts (with the functional forms of channel and alpha dropout)."""
 
+import math
+import warnings
+
+import numpy as np
 
 import autograd_core as ag
+from autograd_core.errors import ShapeError
+from autograd_core.ops._common import norm_dim, shape_str
+from autograd_core.random import generator
 from autograd_core.tensor import Tensor
 
 from . import functional as F
@@ -61,6 +69,153 @@ class Flatten(Module):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
+class Unflatten(Module):
+    """Splits dim into the sizes unflattened_size (one of them may be -1: inferred)."""
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError(f"Unflatten: unflattened_size must be a tuple of ints, but found "
+                            f"type {type(unflattened_size).__name__}")
+        for i, size in enumerate(unflattened_size):
+            if not isinstance(size, int):
+                raise TypeError(f"Unflatten: unflattened_size must be tuple of ints, but found "
+                                f"element of type {type(size).__name__} at pos {i}")
+        self.dim = dim
+        self.unflattened_size = unflattened_size
+
+    def forward(self, input):
+        return _unflatten(input, self.dim, self.unflattened_size, "Unflatten")
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def _unflatten(input, dim, sizes, op):
+    """input.unflatten(dim, sizes): a reshape that splits one dim."""
+    d = norm_dim(dim, input.ndim, op)
+    sizes = tuple(sizes)
+    n = input.shape[d]
+    known = math.prod(s for s in sizes if s != -1)
+    if not sizes or sizes.count(-1) > 1 or (-1 not in sizes and known != n) or \
+            (-1 in sizes and (known == 0 or n % known)):
+        raise ShapeError(f"{op}: sizes {list(sizes)} don't multiply up to the size of dim {d} "
+                         f"({n}) of the input of shape {shape_str(input.shape)}")
+    sizes = tuple(n // known if s == -1 else s for s in sizes)
+    return input.reshape(input.shape[:d] + sizes + input.shape[d + 1:])
+
+
+# --- dropout: the functional forms not in functional.py (channel and alpha dropout) ---
+
+def _check_p(p):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _noise_dropout(op, input, p, training, inplace, feature, alpha):
+    """PyTorch's dropout kernel: a keep mask (per element, or per (sample, channel) with
+    feature=True, constant over the other dims) from the global generator; kept values
+    scaled by 1 / (1 - p), or for alpha dropout by a and shifted so that a unit-Gaussian
+    input keeps its mean and variance (dropped values become SELU's saturation value)."""
+    _check_p(p)
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if inplace:
+        F._check_inplace(op, input)
+    if feature and input.ndim < 2:
+        raise ShapeError(f"{op}: Feature dropout requires at least 2 dimensions in the input, "
+                         f"got input of shape {shape_str(input.shape)}")
+    if p == 1.0:
+        out = input * 0.0
+    else:
+        shape = input.shape[:2] + (1,) * (input.ndim - 2) if feature else input.shape
+        keep = generator().random(shape) >= p
+        if alpha:
+            a_ = 1.7580993408473766  # -SELU's saturation value, alpha * scale
+            a = 1.0 / math.sqrt((a_ * a_ * p + 1) * (1 - p))
+            scale = np.where(keep, a, 0.0).astype(input.dtype)
+            shift = np.where(keep, a_ * a * p, a_ * a * (p - 1)).astype(input.dtype)
+            out = input * ag.tensor(scale, dtype=input.dtype) + ag.tensor(shift,
+                                                                            dtype=input.dtype)
+        else:
+            scale = np.where(keep, 1.0 / (1.0 - p), 0.0).astype(input.dtype)
+            out = input * ag.tensor(scale, dtype=input.dtype)
+    return F._write_back(input, out) if inplace else out
+
+
+def _channel_dropout(op, input, p, training, inplace, spatial):
+    """dropout1d/3d: zero whole channels of (N, C, *spatial) or unbatched (C, *spatial)."""
+    _check_p(p)
+    if not training or p == 0.0:
+        return input
+    if input.ndim == spatial + 2:
+        return _noise_dropout(op, input, p, training, inplace, True, False)
+    if inplace:
+        F._check_inplace(op, input)
+    # unbatched: a batch of one
+    out = _noise_dropout(op, input.unsqueeze(0), p, True, False, True, False).squeeze(0)
+    return F._write_back(input, out) if inplace else out
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero each channel of (N, C, L) or (C, L) with probability p, scale the rest by
+    1 / (1 - p)."""
+    _check_p(p)
+    if input.ndim not in (2, 3):
+        raise ShapeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D "
+                         f"input of shape {shape_str(input.shape)}. Note that dropout1d exists "
+                         "to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                         "channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+                         "inputs).")
+    return _channel_dropout("dropout1d", input, p, training, inplace, 1)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero each channel of (N, C, H, W) with probability p, scale the rest by 1 / (1 - p).
+    As PyTorch, a 3-D input is taken as (N, C, L) (with a warning)."""
+    _check_p(p)
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead. Note "
+                      "that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 3D or 4D inputs).", UserWarning, stacklevel=2)
+    if input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L), where C is the channel dim. This behavior will change "
+                      "in a future release to interpret the input as one without a batch "
+                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout "
+                      "behavior, please switch to using dropout1d instead.", UserWarning,
+                      stacklevel=2)
+    return _noise_dropout("dropout2d", input, p, training, inplace, True, False)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero each channel of (N, C, D, H, W) or (C, D, H, W) with probability p, scale the
+    rest by 1 / (1 - p)."""
+    _check_p(p)
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is "
+                      "deprecated and will result in an error in a future release. To retain "
+                      "the behavior and silence this warning, please use dropout instead. Note "
+                      "that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      "(i.e. 4D or 5D inputs).", UserWarning, stacklevel=2)
+    return _channel_dropout("dropout3d", input, p, training, inplace, 3)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: keeps a unit-Gaussian input's mean and variance."""
+    return _noise_dropout("alpha_dropout", input, p, training, inplace, False, True)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Alpha dropout of whole channels (dim 1)."""
+    return _noise_dropout("feature_alpha_dropout", input, p, training, inplace, True, True)
+
+
 class Dropout(Module):
     """In training, zeroes each element with probability p and scales the rest by
     1 / (1 - p); in eval mode, the identity."""
@@ -77,6 +232,44 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout):
+    """In training, zeroes each channel of (N, C, L) or (C, L) with probability p and
+    scales the rest by 1 / (1 - p); in eval mode, the identity."""
+
+    def forward(self, input):
+        return dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout):
+    """In training, zeroes each channel of (N, C, H, W) with probability p and scales the
+    rest by 1 / (1 - p); in eval mode, the identity."""
+
+    def forward(self, input):
+        return dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """In training, zeroes each channel of (N, C, D, H, W) or (C, D, H, W) with
+    probability p and scales the rest by 1 / (1 - p); in eval mode, the identity."""
+
+    def forward(self, input):
+        return dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(Dropout):
+    """Dropout that keeps a unit-Gaussian input's mean and variance (for SELU networks)."""
+
+    def forward(self, input):
+        return alpha_dropout(input, self.p, self.training, self.inplace)
+
+
+class FeatureAlphaDropout(Dropout):
+    """Alpha dropout of whole channels."""
+
+    def forward(self, input):
+        return feature_alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class Embedding(Module):

@@ -365,6 +365,64 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction)
 
 
+# --- likelihood losses ---
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 (log var + (x - y)^2 / var) (+ 0.5 log(2 pi) if full) for a Gaussian of mean x
+    and variance var: input's shape, or one dim short / with one dim of size 1 (one
+    variance shared along it), or a float. As in PyTorch, var is clamped to >= eps with an
+    untracked clamp: its gradient is taken as if it were not clamped."""
+    op = "gaussian_nll_loss"
+    _check_tensor(op, "input", input)
+    _check_tensor(op, "target", target)
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError(f"{op}: var has negative entry/entries (var={var})")
+        var = ag.full(input.shape, float(var), dtype=input.dtype)
+    else:
+        _check_tensor(op, "var", var)
+        if (var.data < 0).any():
+            raise ValueError(f"{op}: var has negative entry/entries")
+    if var.shape != input.shape:
+        if input.shape[:-1] == var.shape:
+            var = var.unsqueeze(-1)
+        elif not (input.ndim == var.ndim and
+                  sum(v for i, v in zip(input.shape, var.shape) if i != v) == 1):
+            raise ShapeError(f"{op}: var is of incorrect size: var of shape "
+                             f"{shape_str(var.shape)} for input of shape "
+                             f"{shape_str(input.shape)}")
+    reduction = _reduction(op, reduction)
+    small = var.data < eps
+    if small.any():
+        var = var + ag.tensor(np.where(small, eps - var.data, 0.0).astype(var.dtype),
+                              dtype=var.dtype)
+    d = input - target
+    loss = (var.log() + d * d / var) * 0.5
+    if full:
+        loss = loss + 0.5 * float(np.log(2 * np.pi))
+    return _reduce(loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """Negative log-likelihood of target under a Poisson of rate e^x (log_input) or x:
+    e^x - y x, or x - y log(x + eps); full adds Stirling's approximation of log(y!),
+    y log y - y + 0.5 log(2 pi y), where y > 1."""
+    op = "poisson_nll_loss"
+    reduction = _reduction(op, reduction, size_average, reduce)
+    _check_pair(op, input, target, warn=False)
+    if log_input:
+        loss = input.exp() - target * input
+    else:
+        loss = input - target * (input + eps).log()
+    if full:
+        big = ag.tensor(target.data > 1)
+        safe = ag.where(big, target, 1.0)  # log of 1, not of 0 or less, where masked out
+        stirling = safe * safe.log() - safe + (safe * (2 * np.pi)).log() * 0.5
+        loss = loss + ag.where(big, stirling, 0.0)
+    return _reduce(loss, reduction)
+
+
 # --- Modules ---
 
 class _Loss(Module):
@@ -483,3 +541,31 @@ class KLDivLoss(_Loss):
 
     def forward(self, input, target):
         return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class GaussianNLLLoss(_Loss):
+    """0.5 (log var + (x - y)^2 / var), var clamped to >= eps."""
+
+    def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
+        super().__init__(reduction=reduction)
+        self.full = full
+        self.eps = eps
+
+    def forward(self, input, target, var):
+        return gaussian_nll_loss(input, target, var, full=self.full, eps=self.eps,
+                                 reduction=self.reduction)
+
+
+class PoissonNLLLoss(_Loss):
+    """e^x - y x (log_input) or x - y log(x + eps), plus Stirling's term if full."""
+
+    def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
+                 reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.log_input = log_input
+        self.full = full
+        self.eps = eps
+
+    def forward(self, log_input, target):
+        return poisson_nll_loss(log_input, target, log_input=self.log_input, full=self.full,
+                                eps=self.eps, reduction=self.reduction)

@@ -2,9 +2,10 @@
 8x8 or 28x28 digits, and a recurrent classifier/regressor over sequences."""
 
 from .activation import ReLU
+from .containers import Sequential
 from .conv import Conv2d
 from .linear import Flatten, Linear
-from .module import Module, Sequential
+from .module import Module
 from .pooling import MaxPool2d
 from .recurrent import GRU, LSTM, RNN
 

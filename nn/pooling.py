@@ -1,9 +1,8 @@
-"""Pooling: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d and their functional forms, from
-ag.sliding_windows (a strided view of every window) and reductions over its last dims;
-and resampling (interpolate), one weight matrix per spatial dim, as adaptive pooling."""
+"""Pooling (max, average, adaptive, LP; 1-d through the 2-d code with a unit dim) and its
+functional forms, from ag.sliding_windows (a strided view of every window) and reductions
+over its last dims. Resampling is in resampling.py, the padding layers in padding.py."""
 
 import math
-import warnings
 
 import numpy as np
 
@@ -15,21 +14,21 @@ from .conv import _pad_widths, _tuple
 from .module import Module
 
 
-def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op):
-    """Checked tuples, and the padding (left, right) per dim that gives PyTorch's output
-    size, extra right padding included when ceil_mode rounds up."""
-    if input.ndim not in (3, 4):
-        raise ShapeError(f"{op}: expected a 3D (unbatched) or 4D (batched) input, got shape "
-                         f"{shape_str(input.shape)}")
-    kernel = _tuple(kernel_size, 2, "kernel_size", op)
-    stride = kernel if stride is None or stride == () else _tuple(stride, 2, "stride", op)
-    padding = _tuple(padding, 2, "padding", op)
-    dilation = _tuple(dilation, 2, "dilation", op)
+def _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode, op, nd=2):
+    """Checked tuples (of nd ints), and the padding (left, right) per dim that gives
+    PyTorch's output size, extra right padding included when ceil_mode rounds up."""
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ShapeError(f"{op}: expected a {nd + 1}D (unbatched) or {nd + 2}D (batched) "
+                         f"input, got shape {shape_str(input.shape)}")
+    kernel = _tuple(kernel_size, nd, "kernel_size", op)
+    stride = kernel if stride is None or stride == () else _tuple(stride, nd, "stride", op)
+    padding = _tuple(padding, nd, "padding", op)
+    dilation = _tuple(dilation, nd, "dilation", op)
     if any(p > k // 2 for p, k in zip(padding, kernel)):
         raise ValueError(f"{op}: pad should be at most half of effective kernel size, but got "
                          f"pad={padding}, kernel_size={kernel}")
     pairs, out = [], []
-    for size, k, s, p, d in zip(input.shape[-2:], kernel, stride, padding, dilation):
+    for size, k, s, p, d in zip(input.shape[-nd:], kernel, stride, padding, dilation):
         span = d * (k - 1) + 1
         n = (size + 2 * p - span) / s + 1
         n = math.ceil(n) if ceil_mode else math.floor(n)
@@ -49,9 +48,32 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """The largest value in each window (padding never wins: it is -inf). Its gradient
     goes to the first largest element of the window, as in PyTorch."""
-    op = "max_pool2d"
-    kernel, stride, padding, dilation, pairs, out = _pool_geometry(
-        input, kernel_size, stride, padding, dilation, ceil_mode, op)
+    geometry = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode,
+                              "max_pool2d")
+    return _max_pool(input, *geometry, return_indices)
+
+
+def _unit_dim(geometry):
+    """1-d pooling geometry as the 2-d one of a height-1 input (a unit dim at -2)."""
+    kernel, stride, padding, dilation, pairs, out = geometry
+    return (1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation, \
+        [(0, 0)] + pairs, (1,) + out
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """max_pool2d over the last dim of (N, C, L) or (C, L): the same windows, on a unit
+    height."""
+    geometry = _pool_geometry(input, kernel_size, stride, padding, dilation, ceil_mode,
+                              "max_pool1d", nd=1)
+    out = _max_pool(input.unsqueeze(-2), *_unit_dim(geometry), return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def _max_pool(input, kernel, stride, padding, dilation, pairs, out, return_indices):
+    """2-d max pooling of (N, C, H, W) or (C, H, W) with checked geometry."""
     x = _pad_widths(input, pairs, value=-math.inf)
     if stride == kernel and dilation == (1, 1) and not return_indices:
         return _max_of_slices(x, kernel, out)
@@ -91,9 +113,22 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """The mean of each window; zero padding counts toward the divisor unless
     count_include_pad=False (the part of a ceil_mode window past the padding never does)."""
-    op = "avg_pool2d"
-    kernel, stride, padding, _, pairs, out = _pool_geometry(
-        input, kernel_size, stride, padding, 1, ceil_mode, op)
+    geometry = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode, "avg_pool2d")
+    return _avg_pool(input, *geometry, count_include_pad, divisor_override)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """avg_pool2d over the last dim of (N, C, L) or (C, L), on a unit height."""
+    geometry = _pool_geometry(input, kernel_size, stride, padding, 1, ceil_mode,
+                              "avg_pool1d", nd=1)
+    return _avg_pool(input.unsqueeze(-2), *_unit_dim(geometry), count_include_pad,
+                     None).squeeze(-2)
+
+
+def _avg_pool(input, kernel, stride, padding, dilation, pairs, out, count_include_pad,
+              divisor_override):
+    """2-d average pooling of (N, C, H, W) or (C, H, W) with checked geometry."""
     x = _pad_widths(input, pairs)
     batched = x if input.ndim == 4 else x.unsqueeze(0)
     total = ag.sliding_windows(batched, kernel, stride).sum(dim=(-2, -1))
@@ -138,256 +173,91 @@ def _area_weights(size, n):
     return ((pixel >= lo) & (pixel < hi)) / (hi - lo)
 
 
-# --- resampling ---
-
-_MODE_NDIM = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5, "lanczos": 4}
-_MODES = ("nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear",
-          "lanczos")
-
-
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
-    """Resize the spatial dims of (N, C, *spatial) to size, or to floor(side *
-    scale_factor), as torch.nn.functional.interpolate. Each spatial dim is resampled in
-    turn: 'nearest' and 'nearest-exact' copy a source pixel, the others multiply by a
-    (out, in) weight matrix, so the gradient is the transposed matrix.
-
-    Args:
-        mode: 'nearest' (source floor(dst * scale)), 'nearest-exact' (floor((dst + 0.5) *
-            scale)), 'linear' (3D) / 'bilinear' (4D) / 'trilinear' (5D): the two nearest
-            pixels; 'bicubic' (4D): Keys' cubic convolution (A = -0.75) over four pixels,
-            indices clamped to the border; 'area': adaptive average pooling;
-            'lanczos' (4D, antialias=True only): Lanczos-3.
-        align_corners: for the interpolating modes, map corner pixel centres onto each
-            other (scale (in - 1) / (out - 1)) instead of pixel edges (scale in / out).
-        recompute_scale_factor: with scale_factor, interpolate with in / out of the
-            rounded-down output size instead of 1 / scale_factor.
-        antialias: for 'bilinear', 'bicubic' and 'lanczos' (4D): when downsampling, a
-            filter widened by the scale (triangle, cubic with A = -0.5, or Lanczos-3, as
-            Pillow), normalised over the pixels inside the input.
-    """
-    if mode not in _MODES:
-        raise ValueError(f"interpolate: mode '{mode}' is not supported ({', '.join(_MODES)})")
-    if mode in ("nearest", "nearest-exact", "area"):
-        if align_corners is not None:
-            raise ValueError("align_corners option can only be set with the interpolating "
-                             "modes: linear | bilinear | bicubic | trilinear")
-    elif align_corners is None:
-        align_corners = False
-    if not 3 <= input.ndim <= 5:
-        raise ShapeError("interpolate: expected a 3D, 4D or 5D input (N, C, *spatial), got "
-                         f"shape {shape_str(input.shape)}")
-    sizes, factors = _resize_sizes(input, size, scale_factor, "interpolate")
-    if recompute_scale_factor and size is not None:
-        raise ValueError("interpolate: recompute_scale_factor is not meaningful with an "
-                         "explicit size")
-    if recompute_scale_factor or mode == "area":
-        factors = (None,) * len(sizes)  # interpolate with in / out of the integer size
-    # (adaptive pooling, behind 'area', accepts an empty output; the others do not)
-    if any(i <= 0 for i in input.shape[2:]) or any(s < (mode != "area") for s in sizes):
-        raise ValueError("interpolate: input and output sizes should be greater than 0, got "
-                         f"input shape {shape_str(input.shape)} and output size {sizes}")
-    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and input.ndim == 4):
-        raise ValueError("interpolate: antialias is restricted to the bilinear, bicubic and "
-                         f"lanczos modes and a 4D input, got mode '{mode}' and shape "
+def _adaptive_sizes(input, output_size, nd, op):
+    """output_size as nd ints (None: the input's size along that dim), input checked."""
+    if input.ndim not in (nd + 1, nd + 2):
+        raise ShapeError(f"{op}: expected a {nd + 1}D (unbatched) or {nd + 2}D (batched) "
+                         f"input, got shape {shape_str(input.shape)}")
+    if any(s == 0 for s in input.shape[-nd:]):
+        raise ShapeError(f"{op}: expected an input with non-zero spatial sizes, got shape "
                          f"{shape_str(input.shape)}")
-    if mode in _MODE_NDIM and input.ndim != _MODE_NDIM[mode]:
-        raise ValueError(f"interpolate: mode '{mode}' expects a {_MODE_NDIM[mode]}D input, got "
-                         f"shape {shape_str(input.shape)}")
-    if mode == "lanczos" and (align_corners or not antialias):
-        raise ValueError("interpolate: mode 'lanczos' needs antialias=True and "
-                         "align_corners=False")
-    if mode not in ("nearest", "nearest-exact") and input.dtype.kind != "f":
-        raise TypeError(f"interpolate: mode '{mode}' needs a floating point input, got "
-                        f"{input.dtype}")
-    # PyTorch works out positions in the input's precision (float32 for float32)
-    ct = np.float32 if input.dtype == np.float32 else np.float64
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size,) * nd
+    if len(sizes) != nd:
+        raise ValueError(f"{op}: output_size must be an int or {nd} ints, got {output_size}")
+    return tuple(int(input.shape[-nd + i]) if s is None else int(s)
+                 for i, s in enumerate(sizes))
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average pooling of (N, C, L) or (C, L) to output_size cells along L (the cells of
+    adaptive_avg_pool2d): one product with the averaging matrix."""
+    (n,) = _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d")
+    return input @ ag.tensor(_area_weights(input.shape[-1], n), dtype=input.dtype).t()
+
+
+def _cell_index(size, n):
+    """(n, k) input positions of the n adaptive cells over size, k the largest cell; a
+    shorter cell repeats its last position (a repeat changes no maximum)."""
+    cell = np.arange(n)[:, None]
+    lo, hi = (cell * size) // n, -((-(cell + 1) * size) // n)
+    k = int((hi - lo).max()) if n else 1
+    return np.minimum(lo + np.arange(k)[None, :], hi - 1)
+
+
+def _adaptive_max_pool(input, sizes, return_indices):
+    """The maximum of each adaptive cell over the last len(sizes) dims: each dim gathered
+    into (cells, positions) in turn, then a max over all the positions at once."""
+    nd, lead = len(sizes), input.ndim - len(sizes)
+    spatial = tuple(input.shape[lead:])
+    index = [_cell_index(size, n) for size, n in zip(spatial, sizes)]
     x = input
-    for k, (n_in, n_out, factor) in enumerate(zip(input.shape[2:], sizes, factors)):
-        dim = k + 2
-        if mode in ("nearest", "nearest-exact"):
-            if mode == "nearest" and input.ndim == 4 and n_out in (n_in, 2 * n_in):
-                # PyTorch's 2D nearest (only) copies, or repeats each pixel twice, for
-                # these sizes whatever the scale factor that gave them
-                idx = np.arange(n_out) // (n_out // n_in)
-            else:
-                idx = _nearest_index(n_in, n_out, factor, mode == "nearest-exact", ct)
-            x = x[(slice(None),) * dim + (ag.tensor(idx),)]
-            continue
-        if mode == "area":
-            w = _area_weights(n_in, n_out)
-        elif antialias:
-            if n_in == n_out:
-                continue  # PyTorch's separable kernel leaves a dim of unchanged size alone
-            w = _antialias_weights(n_in, n_out, factor, align_corners, mode, ct)
-        elif mode == "bicubic":
-            w = _cubic_weights(n_in, n_out, factor, align_corners, ct)
-        else:
-            w = _linear_weights(n_in, n_out, factor, align_corners, ct)
-        x = _along(x, dim, ag.tensor(w, dtype=input.dtype))
-    return x
+    for i, idx in enumerate(index):  # dim i is at lead + 2 i after the earlier gathers
+        x = x[(slice(None),) * (lead + 2 * i) + (ag.tensor(idx),)]
+    x = x.permute(tuple(range(lead)) + tuple(lead + 2 * i for i in range(nd))
+                  + tuple(lead + 2 * i + 1 for i in range(nd)))
+    k = tuple(idx.shape[1] for idx in index)
+    values, arg = x.reshape(tuple(x.shape[:lead + nd]) + (int(np.prod(k)),)).max(dim=-1)
+    if not return_indices:
+        return values
+    # the winner's position in the input plane, flattened (PyTorch's indices)
+    flat = np.zeros(arg.shape, dtype=np.int64)
+    for i, (idx, ki) in enumerate(zip(index, np.unravel_index(arg.data, k))):
+        cell = np.arange(sizes[i]).reshape((-1,) + (1,) * (nd - 1 - i))
+        flat = flat * spatial[i] + idx[cell, ki]
+    return values, ag.tensor(flat)
 
 
-def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Deprecated alias of interpolate (as in PyTorch, which warns)."""
-    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
-                  "instead.", stacklevel=2)
-    return interpolate(input, size, scale_factor, mode, align_corners)
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, L) or (C, L) to output_size cells along L; cell i covers
+    floor(i L / out) .. ceil((i + 1) L / out) - 1. With return_indices, also the position
+    of each maximum along L."""
+    sizes = _adaptive_sizes(input, output_size, 1, "adaptive_max_pool1d")
+    return _adaptive_max_pool(input, sizes, return_indices)
 
 
-def _resize_sizes(input, size, scale_factor, op):
-    """The output size of each spatial dim, and the scale factor per dim (None per dim when
-    size is given)."""
-    spatial = input.shape[2:]
-    n = len(spatial)
-    if (size is None) == (scale_factor is None):
-        raise ValueError(f"{op}: give exactly one of size and scale_factor")
-    if size is not None:
-        sizes = tuple(size) if isinstance(size, (tuple, list)) else (size,) * n
-        if len(sizes) != n:
-            raise ValueError(f"{op}: size {size} has {len(sizes)} entries for an input of "
-                             f"shape {shape_str(input.shape)} with {n} spatial dims")
-        if not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool)
-                   for s in sizes):
-            raise TypeError(f"{op}: size must be an int or a tuple of ints, got {size!r}")
-        factors = (None,) * n
-    else:
-        factors = tuple(scale_factor) if isinstance(scale_factor, (tuple, list)) \
-            else (scale_factor,) * n
-        if len(factors) != n:
-            raise ValueError(f"{op}: scale_factor {scale_factor} has {len(factors)} entries "
-                             f"for an input of shape {shape_str(input.shape)} with {n} "
-                             "spatial dims")
-        factors = tuple(float(f) for f in factors)
-        sizes = tuple(int(math.floor(i * f)) for i, f in zip(spatial, factors))
-    return tuple(int(s) for s in sizes), factors
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling of (N, C, H, W) or (C, H, W) to output_size cells (an int, or (h, w),
+    None keeping the input's size); with return_indices, also the flattened position
+    h * W + w of each maximum, as PyTorch's."""
+    sizes = _adaptive_sizes(input, output_size, 2, "adaptive_max_pool2d")
+    return _adaptive_max_pool(input, sizes, return_indices)
 
 
-def _scale(n_in, n_out, factor, align_corners, ct):
-    """Input pixels per output pixel, PyTorch's area_pixel_compute_scale."""
-    if align_corners:
-        return ct(n_in - 1) / ct(n_out - 1) if n_out > 1 else ct(0)
-    if factor is not None and factor > 0:
-        return ct(1.0 / factor)  # the given factor, not the rounded sizes
-    return ct(n_in) / ct(n_out)
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum of x^p over each window)^(1/p), p = norm_type, over the last dim."""
+    (k,) = _tuple(kernel_size, 1, "kernel_size", "lp_pool1d")
+    out = avg_pool1d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
+    return (out * k) ** (1.0 / norm_type)
 
 
-def _source(n_out, scale, align_corners, ct, clamp):
-    """Where each output pixel's centre falls in input coordinates."""
-    dst = np.arange(n_out).astype(ct)
-    if align_corners:
-        return scale * dst
-    src = scale * (dst + ct(0.5)) - ct(0.5)
-    return np.maximum(src, ct(0)) if clamp else src
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum of x^p over each window)^(1/p), p = norm_type, over the last two dims."""
+    kh, kw = _tuple(kernel_size, 2, "kernel_size", "lp_pool2d")
+    out = avg_pool2d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
+    return (out * (kh * kw)) ** (1.0 / norm_type)
 
 
-def _floor_index(src, n_in):
-    # PyTorch floors with floorf, so first rounds the position to float32
-    return np.minimum(np.floor(src.astype(np.float32)).astype(np.int64), n_in - 1)
-
-
-def _nearest_index(n_in, n_out, factor, exact, ct):
-    scale = _scale(n_in, n_out, factor, False, ct)
-    if exact:  # the nearest centre: round, not floor, the centre-aligned position
-        src = _source(n_out, scale, False, ct, clamp=True) + ct(0.5)
-    else:
-        src = scale * np.arange(n_out).astype(ct)
-    return _floor_index(src, n_in)
-
-
-def _matrix(n_in, n_out, index, weight):
-    """Dense (n_out, n_in) weights from per-output taps (columns of index and weight);
-    taps that land on the same pixel (clamped at the border) add up."""
-    w = np.zeros((n_out, n_in))
-    rows = np.broadcast_to(np.arange(n_out)[:, None], index.shape)
-    np.add.at(w, (rows, index), weight.astype(np.float64))
-    return w
-
-
-def _linear_weights(n_in, n_out, factor, align_corners, ct):
-    if n_in == n_out and not align_corners:
-        return np.eye(n_in)  # PyTorch copies, whatever the scale factor
-    scale = _scale(n_in, n_out, factor, align_corners, ct)
-    src = _source(n_out, scale, align_corners, ct, clamp=True)
-    i0 = _floor_index(src, n_in)
-    lam = np.clip(src - i0.astype(ct), ct(0), ct(1))
-    i1 = i0 + (i0 < n_in - 1)
-    return _matrix(n_in, n_out, np.stack([i0, i1], 1), np.stack([ct(1) - lam, lam], 1))
-
-
-def _cubic1(x, a):  # |x| <= 1
-    return ((a + 2) * x - (a + 3)) * x * x + 1
-
-
-def _cubic2(x, a):  # 1 < |x| < 2
-    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-
-
-def _cubic_weights(n_in, n_out, factor, align_corners, ct):
-    """Keys' cubic convolution with A = -0.75 over pixels i0 - 1 .. i0 + 2 (clamped to the
-    border), i0 = floor(src); the source position is not clamped at 0 as linear's is."""
-    scale = _scale(n_in, n_out, factor, align_corners, ct)
-    src = _source(n_out, scale, align_corners, ct, clamp=False)
-    i0 = _floor_index(src, n_in)
-    t = np.clip(src - i0.astype(ct), ct(0), ct(1))
-    a, one = ct(-0.75), ct(1)
-    u = one - t
-    weight = np.stack([_cubic2(t + one, a), _cubic1(t, a), _cubic1(u, a), _cubic2(u + one, a)],
-                      1)
-    index = np.clip(i0[:, None] + np.arange(-1, 3), 0, n_in - 1)
-    return _matrix(n_in, n_out, index, weight)
-
-
-def _aa_filter(mode):
-    """Pillow's filters, over the distance in (scaled) input pixels."""
-    if mode == "bilinear":
-        return 1.0, lambda x: np.maximum(1.0 - np.abs(x), 0.0)
-    if mode == "bicubic":
-        def cubic(x):
-            x = np.abs(x)
-            return np.where(x < 1, _cubic1(x, -0.5), np.where(x < 2, _cubic2(x, -0.5), 0.0))
-        return 2.0, cubic
-
-    def lanczos(x):
-        return np.where((x >= -3) & (x < 3), np.sinc(x) * np.sinc(x / 3), 0.0)
-    return 3.0, lanczos
-
-
-def _antialias_weights(n_in, n_out, factor, align_corners, mode, ct):
-    """PyTorch's antialiased (Pillow) resampling: output pixel i averages the input pixels
-    within `support` of its centre scale * (i + 0.5), weighted by the filter stretched by
-    the scale when downsampling, and normalised to sum to 1."""
-    half, filt = _aa_filter(mode)
-    scale = float(_scale(n_in, n_out, factor, align_corners, ct))
-    support = half * scale if scale >= 1.0 else half
-    invscale = 1.0 / scale if scale >= 1.0 else 1.0
-    width = int(math.ceil(support)) * 2 + 1
-    center = np.array(scale * (np.arange(n_out) + 0.5), dtype=ct).astype(np.float64)
-    xmin = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.int64)
-    xmax = np.minimum(np.trunc(center + support + 0.5).astype(np.int64), n_in)
-    xsize = np.clip(xmax - xmin, 0, width)
-    j = np.arange(width)[None, :]
-    inside = j < xsize[:, None]
-    weight = np.where(inside, filt((j + xmin[:, None] - center[:, None] + 0.5) * invscale), 0.0)
-    total = weight.sum(1, keepdims=True)
-    weight = np.where(total != 0, weight / np.where(total != 0, total, 1.0), weight)
-    index = np.minimum(j + xmin[:, None], n_in - 1)
-    return _matrix(n_in, n_out, index, weight.astype(ct))
-
-
-def _along(x, dim, w):
-    """Multiply dim of x by the (out, in) matrix w: x's dim `in` becomes `out`."""
-    if dim == x.ndim - 1:
-        return x @ w.t()
-    shape = tuple(x.shape)
-    rest = int(np.prod(shape[dim + 1:]))
-    y = w @ x.reshape(shape[:dim + 1] + (rest,))
-    return y.reshape(shape[:dim] + (w.shape[0],) + shape[dim + 1:])
-
-
-class MaxPool2d(Module):
-    """Max over each kernel_size window (stride defaults to kernel_size)."""
-
+class _MaxPoolNd(Module):
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         super().__init__()
@@ -398,13 +268,17 @@ class MaxPool2d(Module):
         self.return_indices = return_indices
         self.ceil_mode = ceil_mode
 
-    def forward(self, input):
-        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                          self.ceil_mode, self.return_indices)
-
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class MaxPool2d(_MaxPoolNd):
+    """Max over each kernel_size window (stride defaults to kernel_size)."""
+
+    def forward(self, input):
+        return max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
 
 
 class AvgPool2d(Module):
@@ -428,15 +302,119 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AdaptiveAvgPool2d(Module):
-    """Average pooling to output_size, whatever the input size."""
-
+class _AdaptiveAvgPoolNd(Module):
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
 
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Average pooling to output_size, whatever the input size."""
+
     def forward(self, input):
         return adaptive_avg_pool2d(input, self.output_size)
 
+
+def _single(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over each kernel_size window of (N, C, L) or (C, L) (stride defaults to
+    kernel_size)."""
+
+    def forward(self, input):
+        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                          self.ceil_mode, self.return_indices)
+
+
+class AvgPool1d(Module):
+    """Mean over each kernel_size window of (N, C, L) or (C, L) (stride defaults to
+    kernel_size)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__()
+        # 1-tuples, as PyTorch keeps them (and prints them)
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input):
+        return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                          self.count_include_pad)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """Average pooling of (N, C, L) or (C, L) to output_size, whatever L."""
+
+    def forward(self, input):
+        return adaptive_avg_pool1d(input, self.output_size)
+
+
+class _AdaptiveMaxPoolNd(Module):
+    """Max pooling to output_size, whatever the input size; with return_indices, forward
+    returns (values, indices)."""
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return self._function(input, self.output_size, self.return_indices)
+
     def extra_repr(self):
         return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max pooling of (N, C, L) or (C, L) to output_size, whatever L."""
+
+    _function = staticmethod(adaptive_max_pool1d)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max pooling of (N, C, H, W) or (C, H, W) to output_size (an int, or (h, w) with
+    None keeping the input's size)."""
+
+    _function = staticmethod(adaptive_max_pool2d)
+
+
+class _LPPoolNd(Module):
+    """Power-average pooling: (sum of x^p over each window)^(1/p), p = norm_type."""
+
+    def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
+        super().__init__()
+        self.norm_type = norm_type
+        self.kernel_size = kernel_size
+        self.stride = stride
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        return self._function(input, float(self.norm_type), self.kernel_size, self.stride,
+                              self.ceil_mode)
+
+    def extra_repr(self):
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPoolNd):
+    """Power-average pooling over the last dim of (N, C, L) or (C, L)."""
+
+    _function = staticmethod(lp_pool1d)
+
+
+class LPPool2d(_LPPoolNd):
+    """Power-average pooling over the last two dims of (N, C, H, W) or (C, H, W)."""
+
+    _function = staticmethod(lp_pool2d)

@@ -820,3 +820,10 @@ NOT_DIFFERENTIABLE = {"allclose", "argmax", "argmin", "eq", "ge", "gt", "le", "l
                       "logical_xor", "sign", "cast", "getitem", "floor_divide", "nonzero",
                       "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor"}
 # "getitem" is the function behind t[idx]: its Specs are "getitem*" (and "setitem").
+
+# The ops of autograd_core/ops/mathfuncs.py, indexing.py and sorting.py: their Specs join SPECS
+# as these modules load (at the end: they use spec() and the builders above).
+from tests import op_specs_indexing, op_specs_mathfuncs, op_specs_sorting  # noqa: E402
+
+NOT_DIFFERENTIABLE |= (op_specs_mathfuncs.NOT_DIFFERENTIABLE | op_specs_indexing.NOT_DIFFERENTIABLE
+                       | op_specs_sorting.NOT_DIFFERENTIABLE)

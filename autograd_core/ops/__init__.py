@@ -9,3 +9,4 @@ from .reduce import MinMax  # noqa: F401
 from .linalg import matmul  # noqa: F401
 from .inplace import setitem_  # noqa: F401
 from .windows import sliding_windows  # noqa: F401
+from . import indexing, mathfuncs, products, sampling, sorting  # noqa: F401,E402

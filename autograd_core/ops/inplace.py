@@ -8,6 +8,7 @@ from ..errors import ShapeError
 from ..function import EPOCH, Primitive
 from ..random import generator
 from ..tensor import Tensor, _wrap
+from . import elementwise, mathfuncs
 from ._common import as_tensor, const, shape_str
 from .elementwise import (
     add,
@@ -15,11 +16,18 @@ from .elementwise import (
     clamp,
     clone,
     div,
+    exp,
     floor_divide,
     fmod,
+    log,
     mul,
+    neg,
+    relu,
     remainder,
+    sigmoid,
+    sqrt,
     sub,
+    tanh,
     where,
 )
 from .shape import GetItemView, _norm_index, getitem, index_get, index_set
@@ -244,6 +252,46 @@ def fmod_(self, other):
 @_method
 def clamp_(self, min=None, max=None):  # noqa: A002
     return _apply(self, "clamp_", clamp, min, max)  # (tensor bounds may require grad)
+
+
+@_method
+def clamp_min_(self, min):  # noqa: A002
+    return _apply(self, "clamp_min_", mathfuncs.clamp_min, min)
+
+
+@_method
+def clamp_max_(self, max):  # noqa: A002
+    return _apply(self, "clamp_max_", mathfuncs.clamp_max, max)
+
+
+@_method
+def pow_(self, exponent):
+    return _apply(self, "pow_", elementwise.pow, exponent)
+
+
+@_method
+def lerp_(self, end, weight):
+    return _apply(self, "lerp_", mathfuncs.lerp, end, weight)
+
+
+@_method
+def round_(self, *, decimals=0):
+    return _apply(self, "round_", lambda a: mathfuncs.round(a, decimals=decimals))
+
+
+def _unary_(name, fn):
+    """Tensor.NAME_(): t <- fn(t) in place, as the other in-place ops (a result that cannot
+    be cast back to t's dtype, such as exp_ of an int tensor, raises, as in torch)."""
+    def method(self):
+        return _apply(self, name, fn)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In-place {name[:-1]}."
+    setattr(Tensor, name, method)
+
+
+for _fn in (exp, log, sqrt, tanh, sigmoid, relu, elementwise.abs, neg, mathfuncs.square,
+            mathfuncs.floor, mathfuncs.ceil, mathfuncs.trunc, mathfuncs.reciprocal):
+    _unary_(_fn.__name__ + "_", _fn)
 
 
 @_method

@@ -8,8 +8,8 @@ import numpy as np
 from .._fpe import quiet, unquiet
 from ..errors import ShapeError
 from ..function import Primitive, export
-from ._common import Tensor, _wrap, as_tensor, floating, norm_dim, norm_dims
-from .elementwise import Sqrt, exp_nonpositive, maximum, minimum
+from ._common import Tensor, _wrap, as_tensor, binary, floating, norm_dim, norm_dims, shape_str
+from .elementwise import Sqrt, exp_nonpositive, maximum, minimum, where
 from .shape import IndexAdd, reshape
 
 MinMax = namedtuple("MinMax", ["values", "indices"])
@@ -482,3 +482,182 @@ def log_softmax(input, dim=-1, dtype=None):
     if x.ndim == 0:
         return LogSoftmax.apply(reshape(x, (1,)), dim=0).reshape(())
     return LogSoftmax.apply(x, dim=norm_dim(dim, x.ndim, "log_softmax"))
+
+
+# --- torch's further reductions: any, all, count_nonzero, norm, dist, var_mean, bincount ---
+
+_INF = float("inf")
+_sum = sum  # the op (this module's sum shadows the builtin)
+
+def _reduce_dims(x, dim, op):
+    """dim (None, an int or a tuple) as a tuple of non-negative dims; () for a 0-d tensor."""
+    return norm_dims(dim, x.ndim, op) if x.ndim else ()
+
+
+def _truth(input, dim, keepdim, op, f):
+    x = as_tensor(input, op)
+    dims = _reduce_dims(x, dim, op)
+    return _wrap(np.asarray(f(x.data, axis=dims, keepdims=keepdim)))
+
+
+@export
+def any(input, dim=None, keepdim=False):  # noqa: A001
+    """Whether any element is nonzero (over dim): a bool tensor."""
+    return _truth(input, dim, keepdim, "any", np.any)
+
+
+@export
+def all(input, dim=None, keepdim=False):  # noqa: A001
+    """Whether every element is nonzero (over dim): a bool tensor."""
+    return _truth(input, dim, keepdim, "all", np.all)
+
+
+@export
+def count_nonzero(input, dim=None):
+    """The number of nonzero elements (over dim), int64."""
+    x = as_tensor(input, "count_nonzero")
+    dims = _reduce_dims(x, dim, "count_nonzero")
+    return _wrap(np.asarray(np.count_nonzero(x.data, axis=dims), dtype=np.int64))
+
+
+def _vector_norm(x, p, dims, keepdim):
+    """The p-norm of x over dims; its gradient is 0 where the norm is 0 and, for p > 0,
+    at zero elements (torch's subgradient choice)."""
+    if p == 2:
+        return _STD(_sum(x * x, dims, keepdim))  # Std: gradient 0 at a zero norm
+    if p == 1:
+        return _sum(x.abs(), dims, keepdim)
+    if p == _INF:
+        return amax(x.abs(), dims, keepdim)
+    if p == -_INF:
+        return amin(x.abs(), dims, keepdim)
+    if p == 0:  # the count of nonzero elements; x * 0 gives it a (zero) gradient, as torch
+        return _sum(where(x != 0, 1.0, x * 0), dims, keepdim)
+    # Powers that blow up at 0 (|x|^(p-1) for 0 < p < 1 or p < 0; the root's derivative
+    # where the sum is 0 or inf) see 1 instead, behind a where that then drops them: the
+    # double-where trick (a where alone still lets inf * 0 = NaN into the gradient). A zero
+    # element adds 0 (p > 0) or inf (p < 0: the norm is then 0); NaN stays NaN.
+    a = x.abs()
+    nz = _wrap(a.data != 0)
+    s = _sum(where(nz, where(nz, a, 1.0) ** p, 0.0 if p > 0 else _INF), dims, keepdim)
+    regular = _wrap((s.data > 0) & np.isfinite(s.data))
+    with np.errstate(divide="ignore", over="ignore"):
+        edge = _wrap(np.asarray(s.data ** (1.0 / p), dtype=s.data.dtype))  # 0 or inf
+    return where(regular, where(regular, s, 1.0) ** (1.0 / p), edge)
+
+
+def _norm_p(p, op):
+    if isinstance(p, str):
+        if p == "fro":
+            return 2.0
+        if p == "nuc":
+            raise NotImplementedError(f"{op}: p='nuc' (the nuclear norm) is not supported")
+        raise ValueError(f"{op}: p must be a number, 'fro' or 'nuc', got {p!r}")
+    if isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{op}: p must be a number or a string, got {type(p).__name__}")
+    p = float(p)
+    if math.isnan(p):
+        raise ValueError(f"{op}: p must not be nan")
+    return p
+
+
+def _float_input(input, op):
+    x = as_tensor(input, op)
+    if x.data.dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating point tensor as input, got {x.dtype}")
+    return x
+
+
+@export
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The p-norm of input's elements (over dim): p a number (inf, -inf and 0 included) or
+    'fro' (2), as torch.norm; the gradient at a zero norm is 0."""
+    x = as_tensor(input, "norm")
+    if dtype is not None:
+        x = x.to(dtype)
+    x = _float_input(x, "norm")
+    if p == "fro" and isinstance(dim, (list, tuple)) and len(dim) > 2:
+        raise ShapeError(f"norm: p='fro' takes at most 2 dims, got dim={tuple(dim)}")
+    return _vector_norm(x, _norm_p(p, "norm"), _reduce_dims(x, dim, "norm"), keepdim)
+
+
+@export
+def dist(input, other, p=2):
+    """The p-norm of input - other (broadcast)."""
+    a, b = binary(input, other, "dist")
+    diff = _float_input(a - b, "dist")
+    return _vector_norm(diff, _norm_p(p, "dist"), tuple(range(diff.ndim)), False)
+
+
+def _var_args(dim, unbiased):
+    if isinstance(dim, bool):  # var_mean(x, False): torch's unbiased overload
+        return None, dim
+    return dim, unbiased
+
+
+@export(method=False)
+def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """(var, mean) over dim; correction (default 1, or 0 when unbiased=False) as in torch."""
+    dim, unbiased = _var_args(dim, unbiased)
+    x = floating(input, "var_mean")
+    return (var(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim))
+
+
+@export(method=False)
+def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """(std, mean) over dim; correction (default 1, or 0 when unbiased=False) as in torch."""
+    dim, unbiased = _var_args(dim, unbiased)
+    x = floating(input, "std_mean")
+    return (std(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim))
+
+
+def _nonnegative_ints(input, op):
+    x = as_tensor(input, op)
+    a = x.data
+    if a.ndim != 1 or a.dtype.kind not in "iub":
+        raise ValueError(f"{op}: input must be a 1-d tensor of integers, got a "
+                         f"{a.ndim}-d tensor of {x.dtype}")
+    if a.size and a.min() < 0:
+        raise ValueError(f"{op}: input must not be negative, got {int(a.min())}")
+    return a
+
+
+@export
+def bincount(input, weights=None, minlength=0):
+    """Counts (or summed weights) of each value in a 1-d tensor of non-negative integers."""
+    a = _nonnegative_ints(input, "bincount")
+    if isinstance(minlength, bool) or not isinstance(minlength, (int, np.integer)) \
+            or minlength < 0:
+        raise ValueError(f"bincount: minlength must be a non-negative int, got {minlength!r}")
+    if weights is None:
+        return _wrap(np.bincount(a, minlength=minlength).astype(np.int64))
+    w = as_tensor(weights, "bincount", "weights").data
+    if w.shape != a.shape:
+        raise ShapeError(f"bincount: weights of shape {shape_str(w.shape)} do not match input "
+                         f"of shape {shape_str(a.shape)}")
+    # as torch: float32 weights sum in float32, any other dtype in float64
+    dt = np.float32 if w.dtype == np.float32 else np.float64
+    return _wrap(np.bincount(a, weights=w.astype(np.float64), minlength=minlength).astype(dt))
+
+
+@export
+def histc(input, bins=100, min=0, max=0):  # noqa: A002
+    """A histogram of input's elements in `bins` equal bins over [min, max] (the data's range
+    when min == max); elements outside are left out."""
+    x = _float_input(input, "histc")
+    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins <= 0:
+        raise ValueError(f"histc: bins must be a positive int, got {bins!r}")
+    a = x.data.ravel()
+    lo, hi = float(min), float(max)
+    if lo == hi and a.size:
+        lo, hi = float(a.min()), float(a.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if lo > hi:
+        raise ValueError(f"histc: max ({max}) must be larger than min ({min})")
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ValueError(f"histc: range of [{lo}, {hi}] is not finite")
+    inside = a[(a >= lo) & (a <= hi)].astype(np.float64)
+    b = ((inside - lo) * bins / (hi - lo)).astype(np.int64)
+    b[b == bins] = bins - 1  # the right edge belongs to the last bin
+    return _wrap(np.bincount(b, minlength=bins).astype(x.data.dtype))
