@@ -1,6 +1,9 @@
-"""Datasets and the DataLoader that batches them into Tensors, as torch.utils.data (map-style
-datasets only; shuffling and random_split draw from the global generator)."""
+"""Datasets, samplers and the DataLoader that batches them into Tensors, as torch.utils.data.
+Everything random (shuffling, samplers, random_split) draws from the global generator unless
+given a numpy Generator, so ag.manual_seed reproduces a run."""
 
+import bisect
+import itertools
 import math
 import warnings
 from collections.abc import Mapping, Sequence
@@ -8,10 +11,23 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from .random import generator
+from .samplers import (  # noqa: F401  (torch.utils.data exports them here too)
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+    _check_generator,
+    _OrderSampler,
+    _rng,
+)
 from .tensor import Tensor, _to_array, _wrap
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "DataLoader", "default_collate",
-           "default_convert", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
+           "ChainDataset", "Subset", "random_split", "default_collate", "default_convert",
+           "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
+           "WeightedRandomSampler", "BatchSampler", "DataLoader", "get_worker_info"]
 
 
 class Dataset:
@@ -22,6 +38,29 @@ class Dataset:
 
     def __len__(self):
         raise NotImplementedError(f"{type(self).__name__} must implement __len__")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """An iterable-style dataset: subclasses give `__iter__` (the samples as a stream) and,
+    optionally, `__len__`. DataLoader batches it in stream order; `shuffle`, `sampler` and
+    `batch_sampler` do not apply. `a + b` chains two of them (ChainDataset)."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, it "
+                        f"cannot be indexed")
+
+    def __len__(self):
+        # a stream has no length unless a subclass gives one; TypeError as for len(iterator)
+        raise TypeError(f"object of type '{type(self).__name__}' has no len()")
+
+    def __add__(self, other):
+        return ChainDataset([self, other])
 
 
 class TensorDataset(Dataset):
@@ -50,6 +89,92 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return self.tensors[0].shape[0]
+
+
+class StackDataset(Dataset):
+    """Sample i is (d1[i], d2[i], ...) for StackDataset(d1, d2, ...), or {"a": da[i], ...} for
+    StackDataset(a=da, ...); the datasets must have the same length."""
+
+    def __init__(self, *args, **kwargs):
+        if args and kwargs:
+            raise ValueError("StackDataset: supported either tuple- (via args) or dict- (via "
+                             "kwargs) like input/output, but both types are given")
+        if not args and not kwargs:
+            raise ValueError("StackDataset: at least one dataset should be passed")
+        datasets = args if args else kwargs
+        sizes = [len(d) for d in (args if args else kwargs.values())]
+        if len(set(sizes)) > 1:
+            raise ValueError(f"StackDataset: size mismatch between datasets: lengths are "
+                             f"{sizes}")
+        self.datasets = datasets
+        self._length = sizes[0]
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self):
+        return self._length
+
+
+class ConcatDataset(Dataset):
+    """The samples of each dataset in turn: len is the sum of their lengths and index i is
+    found by bisecting `cumulative_sizes` (the running totals); negative indices count from
+    the end."""
+
+    @staticmethod
+    def cumsum(sequence):
+        return list(itertools.accumulate(len(d) for d in sequence))
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for i, d in enumerate(self.datasets):
+            if isinstance(d, IterableDataset):
+                raise TypeError(f"ConcatDataset: does not support IterableDataset (dataset {i} "
+                                f"is a {type(d).__name__}); use ChainDataset")
+        self.cumulative_sizes = self.cumsum(self.datasets)
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, idx):
+        n = len(self)
+        if idx < 0:
+            if -idx > n:
+                raise ValueError(f"ConcatDataset: absolute value of index should not exceed "
+                                 f"dataset length, got index {idx} for length {n}")
+            idx = n + idx
+        elif idx >= n:
+            raise IndexError(f"ConcatDataset: index {idx} is out of range for a dataset of "
+                             f"length {n}")
+        # bisect_right: an index equal to a running total starts the next dataset
+        d = bisect.bisect_right(self.cumulative_sizes, idx)
+        return self.datasets[d][idx - self.cumulative_sizes[d - 1] if d else idx]
+
+
+class ChainDataset(IterableDataset):
+    """The streams of several IterableDatasets one after another, chained lazily; len is the
+    sum of their lengths (when they all have one)."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def _checked(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError(f"ChainDataset: only supports IterableDataset, got "
+                                f"{type(d).__name__}")
+            yield d
+
+    def __iter__(self):
+        for d in self._checked():
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self._checked())
 
 
 class Subset(Dataset):
@@ -195,24 +320,147 @@ def default_convert(sample):
     return sample
 
 
+# --- workers ---
+
+class WorkerInfo:
+    """What get_worker_info() returns inside a loading worker: id, num_workers, seed, dataset.
+    Read-only."""
+
+    __slots__ = ("id", "num_workers", "seed", "dataset")
+
+    def __init__(self, id, num_workers, seed, dataset):  # noqa: A002  (torch's name)
+        for k, v in zip(self.__slots__, (id, num_workers, seed, dataset)):
+            object.__setattr__(self, k, v)
+
+    def __setattr__(self, key, value):
+        raise RuntimeError(f"Cannot assign attributes to {type(self).__name__} objects")
+
+    def __repr__(self):
+        return (f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, "
+                f"dataset={type(self.dataset).__name__})")
+
+
+_worker = {"info": None}
+
+
+def get_worker_info():
+    """The WorkerInfo of the loading worker running this code; None in the main process.
+
+    DataLoader with num_workers > 0 loads in this process, as a single worker (id 0 of 1):
+    while it runs the dataset's code (and worker_init_fn) this returns that worker's info,
+    so datasets that split their stream by worker still yield every sample once."""
+    return _worker["info"]
+
+
+def _run_as_worker(batches, info, worker_init_fn):
+    """Yield from `batches`, with get_worker_info() giving `info` only while the dataset's
+    code runs (not while the caller holds a batch)."""
+    _worker["info"] = info
+    try:
+        if worker_init_fn is not None:
+            worker_init_fn(info.id)
+    finally:
+        _worker["info"] = None
+    while True:
+        _worker["info"] = info
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        finally:
+            _worker["info"] = None
+        yield batch
+
+
+# --- DataLoader ---
+
 class DataLoader:
-    """Iterate over a dataset in batches of Tensors.
+    """Iterate over a dataset in batches of Tensors, as torch.utils.data.DataLoader.
 
     Args:
         batch_size: samples per batch (the last one may be smaller unless drop_last);
             None: no batching, each sample as it is (numpy arrays made Tensors, as
             default_convert), as in torch.
-        shuffle: draw a new order every epoch from the global generator (ag.manual_seed
-            makes the sequence of epochs reproducible).
-        drop_last: drop the last batch when it is smaller than batch_size.
+        shuffle: draw a new order every epoch (a RandomSampler, from `generator` or the
+            global generator: ag.manual_seed makes the sequence of epochs reproducible).
+        sampler: an iterable of indices (instead of shuffle).
+        batch_sampler: an iterable of lists of indices (instead of batch_size, shuffle,
+            sampler and drop_last).
+        num_workers: accepted; num_workers > 0 still loads in this process, as one worker
+            (get_worker_info() gives id 0 of 1 inside the dataset; worker_init_fn(0) runs at
+            the start of each epoch), so the batches are those of num_workers=0.
         collate_fn: turns a list of samples into a batch (default: default_collate).
+        drop_last: drop the last batch when it is smaller than batch_size.
+        generator: a numpy Generator for shuffle (and workers' seeds); default the global one.
+        pin_memory, timeout, prefetch_factor, persistent_workers, multiprocessing_context,
+            pin_memory_device, in_order: checked as torch checks them, otherwise ignored
+            (CPU, in-process loading).
 
     A TensorDataset (or a Subset of one, e.g. from random_split) is batched with one
     fancy index per tensor instead of stacking samples one by one.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, collate_fn=None):
-        if batch_size is None:
+    _frozen = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
+               "persistent_workers")
+
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor=None, persistent_workers=False, pin_memory_device="",
+                 in_order=True):
+        if isinstance(num_workers, bool) or not isinstance(num_workers, (int, np.integer)):
+            raise TypeError(f"DataLoader: num_workers should be an int, got {num_workers!r}")
+        if num_workers < 0:
+            raise ValueError("DataLoader: num_workers option should be non-negative; use "
+                             "num_workers=0 to disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("DataLoader: timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("DataLoader: prefetch_factor option could only be specified in "
+                             "multiprocessing. Let num_workers > 0 to enable multiprocessing, "
+                             "otherwise set prefetch_factor to None.")
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("DataLoader: prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+        if multiprocessing_context is not None and num_workers == 0:
+            raise ValueError(f"DataLoader: multiprocessing_context can only be used with "
+                             f"multi-process loading (num_workers > 0), but got "
+                             f"num_workers={num_workers}")
+        _check_generator(generator, "DataLoader")
+
+        iterable = isinstance(dataset, IterableDataset)
+        if iterable:
+            if shuffle not in (False, None):
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                 f"shuffle option, but got shuffle={shuffle}")
+            if sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                 f"sampler option, but got sampler={sampler}")
+            if batch_sampler is not None:
+                raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
+                                 f"batch_sampler option, but got batch_sampler={batch_sampler}")
+        else:
+            if shuffle is None:
+                shuffle = False
+            if not isinstance(shuffle, (bool, np.bool_)):
+                raise TypeError(f"DataLoader: shuffle should be a boolean value, but got "
+                                f"shuffle={shuffle!r}")
+            needs_len = sampler is None and batch_sampler is None
+            if not hasattr(dataset, "__getitem__") or (needs_len
+                                                       and not hasattr(dataset, "__len__")):
+                raise TypeError(f"DataLoader: dataset must have __getitem__ and __len__, got "
+                                f"{type(dataset).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("DataLoader: batch_sampler option is mutually exclusive with "
+                                 "batch_size, shuffle, sampler, and drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None:
             if drop_last:
                 raise ValueError("DataLoader: batch_size=None option disables auto-batching "
                                  "and is mutually exclusive with drop_last")
@@ -222,58 +470,130 @@ class DataLoader:
         elif batch_size < 1:
             raise ValueError(f"DataLoader: batch_size should be a positive integer value, but "
                              f"got batch_size={batch_size}")
-        if not isinstance(shuffle, (bool, np.bool_)):
-            raise TypeError(f"DataLoader: shuffle should be a boolean value, but got "
-                            f"shuffle={shuffle!r}")
         if not isinstance(drop_last, (bool, np.bool_)):
             raise TypeError(f"DataLoader: drop_last should be a boolean value, but got "
                             f"drop_last={drop_last!r}")
-        if not hasattr(dataset, "__getitem__") or not hasattr(dataset, "__len__"):
-            raise TypeError(f"DataLoader: dataset must have __getitem__ and __len__, got "
-                            f"{type(dataset).__name__}")
+        batch_size = None if batch_size is None else int(batch_size)
+        drop_last = bool(drop_last)
+
+        if sampler is None and not iterable:
+            sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                       else SequentialSampler(dataset))
+        if batch_size is not None and batch_sampler is None and not iterable:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+
         self.dataset = dataset
-        self.batch_size = None if batch_size is None else int(batch_size)
+        self.batch_size = batch_size
         self.shuffle = bool(shuffle)
-        self.drop_last = bool(drop_last)
-        if collate_fn is None:
-            collate_fn = default_collate if batch_size is not None else default_convert
-        self.collate_fn = collate_fn
+        self.sampler = sampler
+        self.batch_sampler = batch_sampler
+        self.drop_last = drop_last
+        self.num_workers = int(num_workers)
+        self.collate_fn = collate_fn if collate_fn is not None else (
+            default_collate if batch_size is not None or batch_sampler is not None
+            else default_convert)
+        self.pin_memory = pin_memory
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = multiprocessing_context
+        self.generator = generator
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.pin_memory_device = pin_memory_device
+        self.in_order = in_order
+        self._iterable = iterable
+        self._initialized = True
+
+    def __setattr__(self, name, value):
+        if name in self._frozen and self.__dict__.get("_initialized"):
+            raise ValueError(f"DataLoader: {name} attribute should not be set after "
+                             f"DataLoader is initialized")
+        object.__setattr__(self, name, value)
 
     def __len__(self):
-        n = len(self.dataset)
-        if self.batch_size is None:
-            return n
-        if self.drop_last:
-            return n // self.batch_size
-        return -(-n // self.batch_size)
+        if self._iterable:  # the dataset's len (TypeError without one), in batches
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        return len(self.sampler if self.batch_sampler is None else self.batch_sampler)
 
     def __iter__(self):
-        # the order is drawn here, not at the first next(), so an epoch's order depends on
-        # the generator's state when iteration starts
-        n = len(self.dataset)
-        order = generator().permutation(n) if self.shuffle else np.arange(n)
-        return self._batches(order)
+        if self.pin_memory:
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", stacklevel=2)
+        if self._iterable:
+            batches = self._stream_batches()
+        elif self.batch_sampler is None:  # no batching: each sample, converted
+            batches = (self.collate_fn(self.dataset[i]) for i in iter(self.sampler))
+        else:
+            batches = self._map_batches()
+        if self.num_workers == 0:
+            return batches
+        # drawn after the order, so num_workers does not change a seeded run's batches
+        seed = int(_rng(self.generator).integers(2 ** 63))
+        info = WorkerInfo(id=0, num_workers=1, seed=seed, dataset=self.dataset)
+        return _run_as_worker(batches, info, self.worker_init_fn)
 
-    def _batches(self, order):
-        bs = self.batch_size
-        if bs is None:  # no batching: each sample, converted
-            for i in order:
-                yield self.collate_fn(self.dataset[int(i)])
-            return
-        stop = len(order) - len(order) % bs if self.drop_last else len(order)
+    def _map_batches(self):
+        """The batches of a map-style dataset, gathered by fancy indexing when possible."""
         fast, index_map = (None, None)
         if self.collate_fn is default_collate:
             fast, index_map = _fast_dataset(self.dataset)
+        bs = self.batch_sampler
+        if fast is None:
+            return (self._fetch(batch) for batch in iter(bs))
+        sampler = getattr(bs, "sampler", None)
+        if (type(bs).__iter__ is BatchSampler.__iter__
+                and type(sampler).__iter__ is _OrderSampler.__iter__):
+            order = sampler._order()  # the whole epoch as one array: slice it
+            if order.dtype.kind in "iu" and order.ndim == 1:
+                return self._sliced(fast, index_map, order, bs.batch_size, bs.drop_last)
+        return self._gathered(fast, index_map, iter(bs))
+
+    def _fetch(self, batch):
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):  # torch's protocol for datasets that fetch a batch at once
+            return self.collate_fn(getitems(batch))
+        return self.collate_fn([self.dataset[i] for i in batch])
+
+    @staticmethod
+    def _sliced(fast, index_map, order, bs, drop_last):
+        stop = len(order) - len(order) % bs if drop_last else len(order)
         for start in range(0, stop, bs):
             idx = order[start:start + bs]
-            if fast is not None:
-                if index_map is not None:
-                    idx = index_map[idx]
-                yield tuple(t[idx] for t in fast.tensors)
-            else:
-                yield self.collate_fn([self.dataset[int(i)] for i in idx])
+            if index_map is not None:
+                idx = index_map[idx]
+            yield tuple(t[idx] for t in fast.tensors)
+
+    def _gathered(self, fast, index_map, batches):
+        for batch in batches:
+            idx = np.asarray(batch)
+            if idx.dtype.kind not in "iu" or idx.ndim != 1:
+                yield self._fetch(batch)
+                continue
+            if index_map is not None:
+                idx = index_map[idx]
+            yield tuple(t[idx] for t in fast.tensors)
+
+    def _stream_batches(self):
+        it = iter(self.dataset)
+        bs = self.batch_size
+        if bs is None:
+            for sample in it:
+                yield self.collate_fn(sample)
+            return
+        while True:
+            batch = list(itertools.islice(it, bs))
+            if not batch or (self.drop_last and len(batch) < bs):
+                return
+            yield self.collate_fn(batch)
 
     def __repr__(self):
-        return (f"DataLoader(dataset={type(self.dataset).__name__} of {len(self.dataset)}, "
+        try:
+            size = f" of {len(self.dataset)}"
+        except TypeError:
+            size = ""
+        return (f"DataLoader(dataset={type(self.dataset).__name__}{size}, "
                 f"batch_size={self.batch_size}, shuffle={self.shuffle}, "
                 f"drop_last={self.drop_last})")

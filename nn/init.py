@@ -12,6 +12,7 @@ sqrt(fan), with gain sqrt(2).
 """
 
 import math
+import warnings
 
 import numpy as np
 
@@ -175,3 +176,78 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
         values[bad] = rng.normal(mean, std, int(bad.sum()))
         bad = (values < a) | (values > b)
     return _fill(tensor, values)
+
+
+def eye_(tensor):
+    """Fill a 2-d tensor with the identity matrix (ones on the main diagonal of a
+    rectangular matrix too): a Linear layer so initialised passes as many inputs through
+    unchanged as it can."""
+    _check(tensor, "eye_")
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    """Fill a 3-, 4- or 5-d convolution weight with the Dirac delta: output channel d of
+    each group copies input channel d at the kernel's centre, so the convolution preserves
+    as many input channels as it can."""
+    _check(tensor, "dirac_")
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_per_group = tensor.shape[0] // groups
+    if tensor.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    values = np.zeros(tensor.shape)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    d = np.arange(min(out_per_group, tensor.shape[1]))
+    for g in range(groups):
+        values[(g * out_per_group + d, d) + centre] = 1
+    return _fill(tensor, values)
+
+
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill a 2-d tensor as a sparse matrix (Martens 2010): N(0, std^2) values, then
+    ceil(sparsity * rows) entries of each column, at random rows, set to zero. (torch
+    draws the zeroed rows from its global generator even when given `generator=`; here
+    both draws come from `generator` when given, so a seeded generator fixes both.)"""
+    _check(tensor, "sparse_")
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rng = _rng(generator, "sparse_")
+    rows, cols = tensor.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    values = rng.normal(0.0, std, tensor.shape)
+    for col in range(cols):
+        values[rng.permutation(rows)[:num_zeros], col] = 0
+    return _fill(tensor, values)
+
+
+# --- torch's deprecated names without the trailing underscore ---
+
+def _make_deprecate(meth):
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of "
+                      f"`nn.init.{new_name}`.", FutureWarning, stacklevel=2)
+        return meth(*args, **kwargs)
+
+    deprecated_init.__doc__ = (f"{old_name}(...): deprecated in favor of {new_name}, which it "
+                               "calls (with a FutureWarning, as torch).")
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+sparse = _make_deprecate(sparse_)
+orthogonal = _make_deprecate(orthogonal_)

@@ -5,6 +5,8 @@ Module a child, and a Tensor given to register_buffer a buffer. Names, iteration
 state_dict keys follow PyTorch's, so a state_dict maps one to one onto the torch module.
 """
 
+import functools
+import warnings
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -12,6 +14,26 @@ import numpy as np
 import autograd_core as ag
 from autograd_core.function import SCOPE
 from autograd_core.tensor import Tensor
+
+from .hooks import (  # noqa: F401  (the register_module_* functions: torch's module path)
+    _GLOBAL_HOOKS,
+    _HOOK_DICTS,
+    _HOOKS_USED,
+    RemovableHandle,
+    _any_global_hooks,
+    _BackwardHook,
+    _global_backward_hooks,
+    _global_backward_pre_hooks,
+    _global_forward_hooks,
+    _global_forward_hooks_always_called,
+    _global_forward_hooks_with_kwargs,
+    _global_forward_pre_hooks,
+    _hook_name,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+)
 
 
 class Parameter(Tensor):
@@ -92,6 +114,14 @@ class Module:
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        for name in _HOOK_DICTS:
+            object.__setattr__(self, name, OrderedDict())
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        for name in _HOOK_DICTS:  # a module pickled before the hook stores existed
+            if name not in self.__dict__:
+                object.__setattr__(self, name, OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
@@ -99,12 +129,170 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         """Run forward; every op it creates keeps a record of this module (node.scope)."""
+        if _HOOKS_USED[0]:  # a global read (not self.x, which __getattr__ slows): the
+            d = self.__dict__  # hook-free call stays as fast as it was
+            if (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
+                    or d["_backward_pre_hooks"] or _GLOBAL_HOOKS[0]):
+                return self._call_with_hooks(args, kwargs)
         outer = SCOPE[0]
         SCOPE[0] = CallRecord(self, outer)
         try:
             return self.forward(*args, **kwargs)
         finally:
             SCOPE[0] = outer
+
+    def _call_with_hooks(self, args, kwargs):
+        """__call__ with hooks, in torch's order: forward pre-hooks, the backward hooks'
+        identity op on the inputs, forward, forward hooks, the identity op on the output.
+        Global hooks run before the module's own."""
+        _GLOBAL_HOOKS[0] = _any_global_hooks()  # (global hooks may have been removed)
+        outer = SCOPE[0]
+        SCOPE[0] = CallRecord(self, outer)
+        result, called = None, set()
+        try:
+            bw_pre = [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+            full = [*_global_backward_hooks.values(), *self._backward_hooks.values()]
+            with_kwargs = self._forward_pre_hooks_with_kwargs
+            for hook_id, hook in (*_global_forward_pre_hooks.items(),
+                                  *self._forward_pre_hooks.items()):
+                if hook_id in with_kwargs:
+                    res = hook(self, args, kwargs)
+                    if res is not None:
+                        if not (isinstance(res, tuple) and len(res) == 2):
+                            raise RuntimeError(
+                                f"forward pre-hook '{_hook_name(hook)}' of {self._get_name()}"
+                                ": forward pre-hook must return None or a tuple of (new_args, "
+                                f"new_kwargs), but got {res!r}.")
+                        args, kwargs = res
+                else:
+                    res = hook(self, args)
+                    if res is not None:
+                        args = res if isinstance(res, tuple) else (res,)
+            bw = None
+            if full or bw_pre:
+                bw = _BackwardHook(self, full, bw_pre)
+                args = bw.setup_input_hook(args)
+            result = self.forward(*args, **kwargs)
+            for hook_id, hook in self._forward_hook_items():
+                if hook_id in self._forward_hooks_always_called \
+                        or hook_id in _global_forward_hooks_always_called:
+                    called.add(hook_id)
+                res = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+                if res is not None:
+                    result = res
+            if bw is not None:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn("For backward hooks to be called, module output should be a "
+                                  "Tensor or a tuple of Tensors but received "
+                                  f"{type(result)}", stacklevel=3)
+                result = bw.setup_output_hook(result)
+            return result
+        except Exception:
+            # forward hooks registered with always_call=True run even when forward failed
+            for hook_id, hook in self._forward_hook_items():
+                if hook_id in called or not (hook_id in self._forward_hooks_always_called or
+                                             hook_id in _global_forward_hooks_always_called):
+                    continue
+                try:
+                    res = self._run_forward_hook(hook_id, hook, args, kwargs, result)
+                    if res is not None:
+                        result = res
+                except Exception as e:
+                    warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                  "exception that was silenced as another error was raised "
+                                  f"in forward: {e}", stacklevel=3)
+            raise
+        finally:
+            SCOPE[0] = outer
+
+    def _forward_hook_items(self):
+        return (*_global_forward_hooks.items(), *self._forward_hooks.items())
+
+    def _run_forward_hook(self, hook_id, hook, args, kwargs, result):
+        if hook_id in self._forward_hooks_with_kwargs \
+                or hook_id in _global_forward_hooks_with_kwargs:
+            return hook(self, args, kwargs, result)
+        return hook(self, args, result)
+
+    # --- hooks ---
+    def _add_hook(self, store, hook, prepend=False, extra=(), on_call=True):
+        handle = RemovableHandle(store, extra_dict=[d for d, _ in extra])
+        store[handle.id] = hook
+        for d, on in extra:
+            if on:
+                d[handle.id] = True
+        if prepend:
+            store.move_to_end(handle.id, last=False)
+        if on_call:
+            _HOOKS_USED[0] = True
+        return handle
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """Call hook(module, args) before every forward (hook(module, args, kwargs) with
+        with_kwargs). It may return new args (a tuple, or a single value that becomes a
+        1-tuple), or with with_kwargs a tuple (new_args, new_kwargs). Returns a handle
+        whose remove() unregisters it."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend,
+                              [(self._forward_pre_hooks_with_kwargs, with_kwargs)])
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
+        """Call hook(module, args, output) after every forward (hook(module, args, kwargs,
+        output) with with_kwargs); a value it returns replaces the output. With always_call
+        it runs even when forward raises. Returns a handle."""
+        return self._add_hook(self._forward_hooks, hook, prepend,
+                              [(self._forward_hooks_with_kwargs, with_kwargs),
+                               (self._forward_hooks_always_called, always_call)])
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """Call hook(module, grad_output) when the gradient w.r.t. the module's output is
+        computed, before the gradients w.r.t. its inputs; it may return a new grad_output
+        tuple. grad_output has an entry per output (None for non-Tensors and outputs the
+        gradient did not reach). Returns a handle."""
+        return self._add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """Call hook(module, grad_input, grad_output) once the gradients w.r.t. the
+        module's positional inputs are computed; it may return a new grad_input tuple.
+        Entries are None for inputs that are not Tensors (and all None when no input
+        requires grad; a Tensor input that does not require grad gets zeros when others do,
+        as in torch). The hook must not change its arguments in place. Returns a handle."""
+        return self._add_hook(self._backward_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """Deprecated (as in torch): here the same as register_full_backward_hook."""
+        warnings.warn("register_backward_hook is deprecated; it behaves as "
+                      "register_full_backward_hook here. Use register_full_backward_hook.",
+                      DeprecationWarning, stacklevel=2)
+        return self.register_full_backward_hook(hook)
+
+    def register_state_dict_pre_hook(self, hook):
+        """Call hook(module, prefix, keep_vars) before state_dict() saves this module."""
+        return self._add_hook(self._state_dict_pre_hooks, hook, on_call=False)
+
+    def register_state_dict_post_hook(self, hook):
+        """Call hook(module, state_dict, prefix, local_metadata) once state_dict() has
+        saved this module and its descendants; it may change state_dict in place."""
+        return self._add_hook(self._state_dict_hooks, hook, on_call=False)
+
+    _register_state_dict_hook = register_state_dict_post_hook
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """Call hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs) before load_state_dict() loads anything; it may
+        rename or change entries of state_dict (a copy of the one given)."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
+    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
+        if with_module:
+            hook = functools.partial(hook, self)
+        return self._add_hook(self._load_state_dict_pre_hooks, hook, on_call=False)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """Call hook(module, incompatible_keys) after load_state_dict(); it may change
+        incompatible_keys.missing_keys / unexpected_keys in place, which the strict check
+        then sees."""
+        return self._add_hook(self._load_state_dict_post_hooks, hook, on_call=False)
 
     # --- registration by attribute assignment ---
     def __setattr__(self, name, value):
@@ -221,6 +409,31 @@ class Module:
             raise AttributeError(f"{type(module).__name__} has no parameter `{name}`")
         return module._parameters[name]
 
+    def get_buffer(self, target):
+        """The buffer at the dotted path target ('bn.running_mean')."""
+        mod_path, _, name = target.rpartition(".")
+        module = self.get_submodule(mod_path)
+        if name not in module._buffers and not hasattr(module, name):
+            raise AttributeError(f"{module._get_name()} has no attribute `{name}`")
+        if name not in module._buffers:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return module._buffers[name]
+
+    def set_submodule(self, target, module, strict=False):
+        """Put module at the dotted path target, replacing the submodule there (or, unless
+        strict, adding it to the existing parent)."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"`{name}` is not an nn.Module")
+        setattr(parent, name, module)
+
     # --- iteration ---
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         """(name, module) for this module and every descendant, depth first, in
@@ -329,6 +542,22 @@ class Module:
                     t.grad = ag.tensor(t.grad.data, dtype=dt)
         return self
 
+    def type(self, dst_type):
+        """Cast every parameter and buffer (integer ones too, as torch) to dst_type: a
+        dtype, or a name such as 'torch.DoubleTensor'."""
+        dt = _TENSOR_TYPES.get(dst_type, dst_type) if isinstance(dst_type, str) else dst_type
+        dt = ag.dtypes.resolve(dt)
+        for t in list(self.parameters()) + list(self.buffers()):
+            if t.data.dtype != dt:
+                t.data = t.data.astype(dt)
+                if t.grad is not None:
+                    t.grad = ag.tensor(t.grad.data, dtype=dt)
+        return self
+
+    def cpu(self):
+        """Everything is on the CPU already: returns self."""
+        return self
+
     def double(self):
         return self.to(ag.float64)
 
@@ -337,39 +566,83 @@ class Module:
 
     # --- state ---
     def state_dict(self, destination=None, prefix="", keep_vars=False):
-        """An ordered dict of every parameter and persistent buffer by dotted name. The
-        tensors share memory with the module's (detached unless keep_vars)."""
+        """An ordered dict of every parameter and persistent buffer by dotted name (and
+        '_extra_state' of modules that define get_extra_state). The tensors share memory
+        with the module's (detached unless keep_vars)."""
         out = OrderedDict() if destination is None else destination
-        # a module registered under two names is saved under both, as in PyTorch
-        for mod_name, module in self.named_modules(prefix=prefix.rstrip("."),
-                                                   remove_duplicate=False):
+        self._state_dict_into(out, prefix, keep_vars)
+        return out
+
+    def _state_dict_into(self, out, prefix, keep_vars):
+        # recursive like torch's (as deep as the module tree, not the graph): a module's
+        # post-hooks run once its whole subtree is saved; a module registered under two
+        # names is saved under both, as in PyTorch
+        for hook in self._state_dict_pre_hooks.values():
+            hook(self, prefix, keep_vars)
+        self._save_to_state_dict(out, prefix, keep_vars)
+        for name, module in self._modules.items():
+            if module is not None:
+                module._state_dict_into(out, f"{prefix}{name}.", keep_vars)
+        for hook in self._state_dict_hooks.values():
+            hook(self, out, prefix, {"version": 1})
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        """Save this module's own parameters, persistent buffers and extra state (not its
+        children's) into destination, as torch's hook for subclasses."""
+        for name, p in self._parameters.items():
+            if p is not None:
+                destination[prefix + name] = p if keep_vars else p.detach()
+        for name, b in self._buffers.items():
+            if b is not None and name not in self._non_persistent_buffers:
+                destination[prefix + name] = b if keep_vars else b.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
+
+    def _own_state(self):
+        """{key: tensor} of what load_state_dict fills, and {key: module} of the extra
+        states it hands to set_extra_state."""
+        tensors, extras = OrderedDict(), {}
+        for mod_name, module in self.named_modules(remove_duplicate=False):
             head = f"{mod_name}." if mod_name else ""
             for name, p in module._parameters.items():
                 if p is not None:
-                    out[head + name] = p if keep_vars else p.detach()
+                    tensors[head + name] = p
             for name, b in module._buffers.items():
                 if b is not None and name not in module._non_persistent_buffers:
-                    out[head + name] = b if keep_vars else b.detach()
-        return out
+                    tensors[head + name] = b
+            if type(module).set_extra_state is not Module.set_extra_state:
+                extras[head + _EXTRA_STATE] = module
+        return tensors, extras
+
+    def get_extra_state(self):
+        """Override (with set_extra_state) to save any picklable state in state_dict under
+        '<prefix>_extra_state'."""
+        raise RuntimeError("Module.get_extra_state() is only called when a subclass "
+                           "overrides it")
+
+    def set_extra_state(self, state):
+        """Override (with get_extra_state) to restore what get_extra_state returned."""
+        raise RuntimeError("Module.set_extra_state() is only called when a subclass "
+                           "overrides it")
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
         """Copy state_dict's tensors into this module's parameters and buffers, in place.
 
         Every key and shape is checked before anything is written: with strict=True
         missing and unexpected keys raise, and a shape mismatch raises either way, all
-        problems reported together; the module is then left unchanged. Returns
-        (missing_keys, unexpected_keys)."""
-        own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = []
-        if strict:
-            if unexpected:
-                errors.append("Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ". ")
+        problems reported together; the module is then left unchanged (unless a
+        load_state_dict post-hook is registered: as in torch, the strict check then waits
+        for the hooks, after the copy). Returns (missing_keys, unexpected_keys)."""
+        state_dict = OrderedDict(state_dict)  # pre-hooks may rename entries: not the caller's
+        missing, unexpected, errors = [], [], []
+        modules = list(self.named_modules(remove_duplicate=False))
+        for mod_name, module in modules:
+            for hook in module._load_state_dict_pre_hooks.values():
+                hook(state_dict, f"{mod_name}." if mod_name else "", {}, strict, missing,
+                     unexpected, errors)
+        own, extras = self._own_state()
+        missing += [k for k in (*own, *extras) if k not in state_dict]
+        unexpected += [k for k in state_dict if k not in own and k not in extras]
         values = {}
         for key, target in own.items():
             if key not in state_dict:
@@ -381,9 +654,10 @@ class Module:
                               f"{_size(array.shape)} from checkpoint, the shape in current "
                               f"model is {_size(target.data.shape)}.")
             values[key] = array
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                               + "\n\t".join(errors))
+        post = [(m, hook) for _, m in modules
+                for hook in m._load_state_dict_post_hooks.values()]
+        if errors or (strict and not post and (missing or unexpected)):
+            self._raise_load_errors(strict, missing, unexpected, errors)
         with ag.no_grad():
             for key, array in values.items():
                 target = own[key]
@@ -391,7 +665,29 @@ class Module:
                     target.data = np.array(array, dtype=target.data.dtype)
                 else:
                     target.copy_(ag.tensor(np.asarray(array), dtype=target.dtype))
-        return _IncompatibleKeys(missing, unexpected)
+        for key, module in extras.items():
+            if key in state_dict:
+                module.set_extra_state(state_dict[key])
+        result = _IncompatibleKeys(missing, unexpected)
+        for module, hook in post:
+            if hook(module, result) is not None:
+                raise RuntimeError(f"load_state_dict post-hook '{_hook_name(hook)}' of "
+                                   f"{module._get_name()} should return None (it may change "
+                                   "missing_keys and unexpected_keys in place)")
+        if strict and (missing or unexpected):
+            self._raise_load_errors(strict, missing, unexpected, [])
+        return result
+
+    def _raise_load_errors(self, strict, missing, unexpected, errors):
+        head = []
+        if strict and missing:
+            head.append("Missing key(s) in state_dict: "
+                        + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if strict and unexpected:
+            head.append("Unexpected key(s) in state_dict: "
+                        + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                           + "\n\t".join(head + errors))
 
     # --- printing ---
     def extra_repr(self):
@@ -421,6 +717,11 @@ def _check_device(op, device):
     """A layer's `device` argument (torch's): None or the CPU, the only device here."""
     if device is not None and str(device) not in ("cpu", "cpu:0"):
         raise RuntimeError(f"{op}: autograd_core runs on the CPU only, not {device}")
+
+
+_EXTRA_STATE = "_extra_state"  # the state_dict key suffix of get_extra_state()'s value
+_TENSOR_TYPES = {"torch.FloatTensor": "float32", "torch.DoubleTensor": "float64",
+                 "torch.LongTensor": "int64", "torch.BoolTensor": "bool"}
 
 
 def _size(shape):

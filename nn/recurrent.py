@@ -17,6 +17,7 @@ from autograd_core.tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter, _check_device
+from .rnn_utils import PackedSequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -400,22 +401,17 @@ class RNNBase(Module):
                     getattr(self, "bias_hh" + suffix), w_hr)
         return w_ih, w_hh, None, None, w_hr
 
-    def _direction(self, x, layer, direction, h, c):
-        """Run one layer in one direction over x (T, N, I) time-major or (N, T, I)
-        batch-first, from the states h, c (None: zeros); returns the outputs per step (in
-        time order) and the final states."""
+    def _projections(self, x2d, layer, direction, steps):
+        """For one layer and direction: the input projection of every step at once (one
+        matrix product of x2d (rows, I)), W_hh^T, the b_hh each step still adds (None when
+        folded into the projection) and W_hr^T (None without proj_size)."""
         w_ih, w_hh, b_ih, b_hh, w_hr = self._weights(layer, direction)
-        tdim = 1 if self.batch_first else 0
-        steps = x.shape[tdim]
-        mode = self.mode
-        # the input projection of every step at once: one matrix product
-        if mode != "GRU" and b_ih is not None:
+        if self.mode != "GRU" and b_ih is not None:
             # both biases go in here, once (GRU keeps b_hh with h: r multiplies it)
-            xw = F.linear(x.reshape(-1, x.shape[-1]), w_ih, b_ih + b_hh)
+            xw = F.linear(x2d, w_ih, b_ih + b_hh)
             b_hh = None
         else:
-            xw = F.linear(x.reshape(-1, x.shape[-1]), w_ih, b_ih)
-        xw = xw.reshape(x.shape[0], x.shape[1], xw.shape[-1])
+            xw = F.linear(x2d, w_ih, b_ih)
         # W_hh^T copied once, contiguous: every step's h W_hh^T and its backward g W_hh
         # then read contiguous memory (a transposed view makes BLAS ~30% slower here)
         w_hh_t = w_hh.t().contiguous() if steps > 1 else w_hh.t()
@@ -423,12 +419,24 @@ class RNNBase(Module):
         w_hr_t = None
         if w_hr is not None:
             w_hr_t = w_hr.t().contiguous() if steps > 1 else w_hr.t()
+        return xw, w_hh_t, b_hh, w_hr_t
+
+    def _direction(self, x, layer, direction, h, c):
+        """Run one layer in one direction over x (T, N, I) time-major or (N, T, I)
+        batch-first, from the states h, c (None: zeros); returns the outputs per step (in
+        time order) and the final states."""
+        tdim = 1 if self.batch_first else 0
+        steps = x.shape[tdim]
+        mode = self.mode
+        xw, w_hh_t, b_hh, w_hr_t = self._projections(x.reshape(-1, x.shape[-1]), layer,
+                                                     direction, steps)
+        xw = xw.reshape(x.shape[0], x.shape[1], xw.shape[-1])
         if h is None and steps == 1:
             # a zero state skips h W_hh^T, but W_hh must still get its (zero) gradient
-            h = ag.zeros(x.shape[1 - tdim], w_hh.shape[1], dtype=x.dtype)
+            h = ag.zeros(x.shape[1 - tdim], w_hh_t.shape[0], dtype=x.dtype)
             if mode == "LSTM":
-                c = h if w_hr is None else ag.zeros(h.shape[0], self.hidden_size,
-                                                    dtype=x.dtype)
+                c = h if w_hr_t is None else ag.zeros(h.shape[0], self.hidden_size,
+                                                      dtype=x.dtype)
         outputs = [None] * steps
         order = range(steps - 1, -1, -1) if direction else range(steps)
         for t in order:
@@ -445,6 +453,8 @@ class RNNBase(Module):
         return outputs, h, c
 
     def _run(self, input, hx):
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx)
         self._check_input(input)
         batched = input.ndim == 3
         tdim, bdim = (1, 0) if self.batch_first else (0, 1)
@@ -476,6 +486,107 @@ class RNNBase(Module):
             c_n = c_n.squeeze(1) if c_n is not None else None
         return output, h_n, c_n
 
+
+    # --- packed sequences: each sequence runs for its own length ---
+    def _step(self, xw_t, h, c, w_hh_t, b_hh, w_hr_t):
+        if self.mode == "LSTM":
+            h, c = _lstm_step(xw_t, h, c, w_hh_t, b_hh)
+            return (h if w_hr_t is None else ag.matmul(h, w_hr_t)), c
+        if self.mode == "GRU":
+            return _gru_step(xw_t, h, w_hh_t, b_hh), None
+        return _rnn_step(xw_t, h, w_hh_t, b_hh, relu=self.mode == "RNN_RELU"), None
+
+    def _direction_packed(self, data, batch_sizes, starts, layer, direction, h, c):
+        """One layer in one direction over packed data (rows, I), as PyTorch runs it: step t
+        takes the first batch_sizes[t] (sorted) sequences, rows starts[t] onwards of data.
+        Forward, a sequence that has ended keeps its state as its final one; in reverse,
+        each sequence starts from its initial state at its own last step. h, c: the
+        initial states (batch, size) in sorted order. Returns the packed outputs (rows, H)
+        and the final states."""
+        steps = len(batch_sizes)
+        xw, w_hh_t, b_hh, w_hr_t = self._projections(data, layer, direction, steps)
+        lstm = self.mode == "LSTM"
+        outputs = [None] * steps
+        if direction == 0:
+            ended_h, ended_c = [], []  # states of the sequences that ended, longest last
+            for t in range(steps):
+                n = batch_sizes[t]
+                if n < h.shape[0]:
+                    ended_h.append(h[n:])
+                    h = h[:n]
+                    if lstm:
+                        ended_c.append(c[n:])
+                        c = c[:n]
+                h, c = self._step(xw[starts[t]:starts[t] + n], h, c, w_hh_t, b_hh, w_hr_t)
+                outputs[t] = h
+            if ended_h:
+                h = ag.cat([h] + ended_h[::-1])
+                c = ag.cat([c] + ended_c[::-1]) if lstm else None
+        else:
+            h_0, c_0 = h, c
+            n = batch_sizes[-1]
+            h, c = h_0[:n], (c_0[:n] if lstm else None)
+            for t in range(steps - 1, -1, -1):
+                if batch_sizes[t] > n:  # longer sequences join, from their initial states
+                    m, n = n, batch_sizes[t]
+                    h = ag.cat([h, h_0[m:n]])
+                    if lstm:
+                        c = ag.cat([c, c_0[m:n]])
+                h, c = self._step(xw[starts[t]:starts[t] + n], h, c, w_hh_t, b_hh, w_hr_t)
+                outputs[t] = h
+        return ag.cat(outputs) if steps > 1 else outputs[0], h, c
+
+    def _run_packed(self, input, hx):
+        """RNN/LSTM/GRU over a PackedSequence: returns a PackedSequence of the outputs and
+        the final states taken at each sequence's own last step, both ways. hx and the
+        final states are in the original batch order (sorted_indices permutes them), as in
+        PyTorch."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        name = type(self).__name__
+        if not isinstance(data, Tensor) or data.ndim != 2:
+            got = data.ndim if isinstance(data, Tensor) else type(data).__name__
+            raise ShapeError(f"{name}: input must have 2 dimensions, got {got}")
+        self._check_input(data)
+        sizes = [int(n) for n in batch_sizes.data]
+        if not sizes or sum(sizes) != data.shape[0]:
+            raise ShapeError(f"{name}: the batch sizes {sizes} do not add up to the "
+                             f"{data.shape[0]} rows of the packed data")
+        starts = [0]
+        for n in sizes[:-1]:
+            starts.append(starts[-1] + n)
+        batch = sizes[0]
+        states = self._initial(hx, batch, True, data.dtype)
+        lstm = self.mode == "LSTM"
+        out_size = self.proj_size or self.hidden_size
+        perm = None if sorted_indices is None else sorted_indices.data
+        for size, per_layer in zip((out_size, self.hidden_size), states):
+            for i, s in enumerate(per_layer):
+                if s is None:
+                    per_layer[i] = ag.zeros(batch, size, dtype=data.dtype)
+                elif perm is not None:
+                    per_layer[i] = s[perm]
+        hs, cs = states[0], states[1] if lstm else [None] * len(states[0])
+        directions = 2 if self.bidirectional else 1
+        x, h_n, c_n = data, [], []
+        for layer in range(self.num_layers):
+            per_direction = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                out, h, c = self._direction_packed(x, sizes, starts, layer, direction, hs[k],
+                                                   cs[k])
+                per_direction.append(out)
+                h_n.append(h)
+                c_n.append(c)
+            x = per_direction[0] if directions == 1 else ag.cat(per_direction, dim=-1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, training=True)
+        h_n = ag.stack(h_n, dim=0)
+        c_n = ag.stack(c_n, dim=0) if lstm else None
+        if unsorted_indices is not None:
+            back = unsorted_indices.data
+            h_n = h_n[:, back]
+            c_n = c_n[:, back] if lstm else None
+        return PackedSequence(x, batch_sizes, sorted_indices, unsorted_indices), h_n, c_n
 
 class RNN(RNNBase):
     """Elman RNN over a sequence: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)

@@ -1,10 +1,16 @@
 """Gradient clipping and flat parameter vectors, as torch.nn.utils."""
 
 import math
+import sys
 
 import numpy as np
 
 import autograd_core as ag
+
+from . import rnn_utils as rnn
+
+# `from nn.utils.rnn import pad_sequence` works as with torch (utils is a module here)
+sys.modules[__name__ + ".rnn"] = rnn
 
 
 def _params(parameters):
@@ -65,3 +71,15 @@ def vector_to_parameters(vec, parameters):
             n = p.data.size
             p.copy_(vec[offset:offset + n].reshape(p.shape))
             offset += n
+
+
+# torch.nn.utils.parametrize and .parametrizations (weight_norm, spectral_norm), and the
+# older hook-based weight_norm; imported last: they import nn's modules
+from . import parametrizations, parametrize  # noqa: E402
+from .parametrizations import _hook_weight_norm as weight_norm  # noqa: E402, F401
+from .parametrizations import (  # noqa: E402, F401
+    _remove_hook_weight_norm as remove_weight_norm,
+)
+
+sys.modules[__name__ + ".parametrize"] = parametrize  # from nn.utils.parametrize import ...
+sys.modules[__name__ + ".parametrizations"] = parametrizations
