@@ -3,13 +3,15 @@ Everything random (shuffling, samplers, random_split) draws from the global gene
 given a numpy Generator, so ag.manual_seed reproduces a run."""
 
 import bisect
+import copy
 import itertools
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, MutableSequence, Sequence
 
 import numpy as np
 
+from .errors import ShapeError
 from .random import generator
 from .samplers import (  # noqa: F401  (torch.utils.data exports them here too)
     BatchSampler,
@@ -114,6 +116,27 @@ class StackDataset(Dataset):
             return {k: d[index] for k, d in self.datasets.items()}
         return tuple(d[index] for d in self.datasets)
 
+    def __getitems__(self, indices):
+        """The samples at `indices`, fetching from each dataset with its own __getitems__
+        where it has one (as torch's StackDataset)."""
+        named = isinstance(self.datasets, dict)
+        samples = [{} if named else [] for _ in indices]
+        for key, d in (self.datasets.items() if named else enumerate(self.datasets)):
+            getitems = getattr(d, "__getitems__", None)
+            if callable(getitems):
+                items = getitems(indices)
+                if len(items) != len(indices):
+                    raise ValueError(f"Nested dataset's output size mismatch. Expected "
+                                     f"{len(indices)}, got {len(items)}")
+            else:
+                items = [d[i] for i in indices]
+            for sample, item in zip(samples, items):
+                if named:
+                    sample[key] = item
+                else:
+                    sample.append(item)
+        return samples if named else [tuple(sample) for sample in samples]
+
     def __len__(self):
         return self._length
 
@@ -178,7 +201,10 @@ class ChainDataset(IterableDataset):
 
 
 class Subset(Dataset):
-    """The samples of `dataset` at `indices`, in that order."""
+    """The samples of `dataset` at `indices`, in that order. A DataLoader fetches a batch with
+    `__getitems__`, which forwards to the dataset's own `__getitems__` when it has one (as
+    torch's Subset); a subclass that overrides only `__getitem__` is fetched through it
+    (torch raises NotImplementedError for such a subclass instead)."""
 
     def __init__(self, dataset, indices):
         self.dataset = dataset
@@ -188,6 +214,14 @@ class Subset(Dataset):
         if isinstance(index, list):
             return self.dataset[[self.indices[i] for i in index]]
         return self.dataset[self.indices[index]]
+
+    def __getitems__(self, indices):
+        if type(self).__getitem__ is not Subset.__getitem__:  # honour the override
+            return [self[i] for i in indices]
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):
+            return getitems([self.indices[i] for i in indices])
+        return [self.dataset[self.indices[i]] for i in indices]
 
     def __len__(self):
         return len(self.indices)
@@ -243,48 +277,81 @@ def random_split(dataset, lengths, generator=None):
 _global_generator = generator  # random_split's argument shadows the module-level name
 
 
+def _rebuild(elem, values):
+    """A container like `elem` (a Mapping: dict of its keys -> values, or a Sequence: list of
+    values), as torch rebuilds one: a mutable one is copied and filled in, another is built
+    with type(elem)(...), and a type that cannot be built that way gives a dict or list."""
+    if isinstance(elem, Mapping):
+        try:
+            if isinstance(elem, MutableMapping):
+                clone = copy.copy(elem)
+                clone.update(values)
+                return clone
+            return type(elem)(values)
+        except TypeError:
+            return dict(values)
+    try:
+        if isinstance(elem, MutableSequence):
+            clone = copy.copy(elem)
+            for i, v in enumerate(values):
+                clone[i] = v
+            return clone
+        return type(elem)(values)
+    except TypeError:
+        return list(values)
+
+
+def _shape_error(kind, shapes):
+    return ShapeError(f"default_collate: cannot stack {kind} of different shapes "
+                      f"{sorted(set(shapes))}: stack expects each one to be equal size")
+
+
 def default_collate(batch):
     """Stack a list of samples into a batch, as torch's default_collate: Tensors and numpy
     arrays are stacked along a new first dim; Python and numpy numbers become 1-d tensors
-    (ints int64, bools bool, floats the default dtype, as ag.tensor); tuples, lists and
-    dicts are collated field by field (tuples stay tuples); strings stay a list."""
+    (ints int64, bools bool, floats the default dtype, as ag.tensor); strings are returned
+    as the batch holds them. Containers are collated field by field, with torch's types:
+    a namedtuple stays its type, any other tuple becomes a list, other sequences and
+    mappings keep their type where it can be rebuilt (else list / dict); a mapping's keys
+    are the first sample's (a key missing from a later sample raises KeyError).
+    Shapes or lengths that differ raise ShapeError (a RuntimeError, as torch's, and a
+    ValueError)."""
     elem = batch[0]
     if isinstance(elem, Tensor):
-        shapes = {tuple(b.shape) for b in batch}
-        if len(shapes) > 1:
-            raise ValueError(f"default_collate: cannot stack tensors of different shapes "
-                             f"{sorted(shapes)}")
+        shapes = [tuple(b.shape) for b in batch]
+        if any(s != shapes[0] for s in shapes):
+            raise _shape_error("tensors", shapes)
         if any(b.requires_grad for b in batch):
             from .ops.shape import stack  # differentiable, so a graph through samples survives
             return stack(batch)
         return _wrap(np.stack([b.data for b in batch]))
     if isinstance(elem, (str, bytes)):
-        return list(batch)
+        return batch
     if isinstance(elem, (np.ndarray, np.generic, bool, int, float)):
         if isinstance(elem, np.ndarray):
-            shapes = {b.shape for b in batch}
-            if len(shapes) > 1:
-                raise ValueError(f"default_collate: cannot stack arrays of different shapes "
-                                 f"{sorted(shapes)}")
+            if elem.dtype.kind in "SaUO":
+                raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, "
+                                f"numbers, dicts or lists; found {elem.dtype}")
+            shapes = [np.shape(b) for b in batch]
+            if any(s != shapes[0] for s in shapes):
+                raise _shape_error("arrays", shapes)
         return _wrap(_to_array(np.stack([np.asarray(b) for b in batch]), None,
                                "default_collate"))
     if isinstance(elem, Mapping):
-        keys = list(elem)
-        for b in batch:
-            if not isinstance(b, Mapping) or set(b) != set(keys):
-                raise ValueError(f"default_collate: every dict in a batch needs the same keys, "
-                                 f"got {sorted(map(str, keys))} and "
-                                 f"{sorted(map(str, b)) if isinstance(b, Mapping) else b!r}")
-        return {k: default_collate([b[k] for b in batch]) for k in keys}
+        return _rebuild(elem, {k: default_collate([b[k] for b in batch]) for k in elem})
+    if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
+        return type(elem)(*(default_collate(samples) for samples in zip(*batch)))
     if isinstance(elem, Sequence):
-        sizes = {len(b) for b in batch}
-        if len(sizes) > 1:
-            raise ValueError(f"default_collate: each sequence in a batch must have the same "
-                             f"length, got lengths {sorted(sizes)}")
-        fields = [default_collate(list(samples)) for samples in zip(*batch)]
-        if isinstance(elem, tuple) and hasattr(elem, "_fields"):  # namedtuple
-            return type(elem)(*fields)
-        return tuple(fields) if isinstance(elem, tuple) else fields
+        size = len(elem)
+        if any(len(b) != size for b in batch):
+            raise ShapeError(f"default_collate: each element in list of batch should be of "
+                             f"equal size (the same length), got lengths "
+                             f"{sorted({len(b) for b in batch})}")
+        # each field as zip gives it, a tuple: a field of strings stays a tuple, as torch
+        fields = [default_collate(samples) for samples in zip(*batch)]
+        if isinstance(elem, tuple):
+            return fields  # torch: a tuple sample gives a list (backwards compatibility)
+        return _rebuild(elem, fields)
     raise TypeError(f"default_collate: batch must contain Tensors, numpy arrays, numbers, "
                     f"strings, dicts or lists; found {type(elem).__name__}")
 
@@ -293,30 +360,39 @@ def _fast_dataset(dataset):
     """(TensorDataset, index map or None) when batches can be gathered by fancy indexing:
     a plain TensorDataset, possibly under plain Subsets; else (None, None)."""
     index_map = None
-    while isinstance(dataset, Subset) and type(dataset).__getitem__ is Subset.__getitem__:
+    while (isinstance(dataset, Subset) and type(dataset).__getitem__ is Subset.__getitem__
+           and type(dataset).__getitems__ is Subset.__getitems__):
         idx = np.asarray(dataset.indices, dtype=np.int64)
         index_map = idx if index_map is None else idx[index_map]
         dataset = dataset.dataset
     if (isinstance(dataset, TensorDataset)
-            and type(dataset).__getitem__ is TensorDataset.__getitem__):
+            and type(dataset).__getitem__ is TensorDataset.__getitem__
+            and getattr(type(dataset), "__getitems__", None) is None):
         return dataset, index_map
     return None, None
 
 
 def default_convert(sample):
     """One sample as a DataLoader with batch_size=None yields it, as torch's default_convert:
-    numpy arrays become Tensors (dtypes as ag.tensor), Tensors, numbers and strings stay as
-    they are, and tuples, lists and dicts are converted field by field."""
-    if isinstance(sample, np.ndarray):
-        return _wrap(_to_array(sample, None, "default_convert"))
+    numpy arrays and numpy scalars become Tensors (0-d for a scalar; dtypes as ag.tensor),
+    except arrays of strings or objects, which are returned as they are; Tensors, Python
+    numbers and strings stay as they are; containers are converted field by field, with
+    torch's types (a namedtuple stays its type, another tuple becomes a list, other
+    sequences and mappings keep their type where it can be rebuilt)."""
     if isinstance(sample, (Tensor, str, bytes)):
         return sample
+    if isinstance(sample, (np.ndarray, np.generic)):
+        if sample.dtype.kind in "SaUOV":
+            return sample
+        return _wrap(_to_array(sample, None, "default_convert"))
     if isinstance(sample, Mapping):
-        return {k: default_convert(v) for k, v in sample.items()}
+        return _rebuild(sample, {k: default_convert(sample[k]) for k in sample})
     if isinstance(sample, tuple) and hasattr(sample, "_fields"):  # namedtuple
         return type(sample)(*(default_convert(v) for v in sample))
-    if isinstance(sample, (tuple, list)):
-        return type(sample)(default_convert(v) for v in sample)
+    if isinstance(sample, tuple):
+        return [default_convert(v) for v in sample]  # as torch (backwards compatibility)
+    if isinstance(sample, Sequence):
+        return _rebuild(sample, [default_convert(v) for v in sample])
     return sample
 
 
@@ -443,11 +519,7 @@ class DataLoader:
                 raise ValueError(f"DataLoader with IterableDataset: expected unspecified "
                                  f"batch_sampler option, but got batch_sampler={batch_sampler}")
         else:
-            if shuffle is None:
-                shuffle = False
-            if not isinstance(shuffle, (bool, np.bool_)):
-                raise TypeError(f"DataLoader: shuffle should be a boolean value, but got "
-                                f"shuffle={shuffle!r}")
+            shuffle = bool(shuffle)  # any truthy value shuffles, as in torch
             needs_len = sampler is None and batch_sampler is None
             if not hasattr(dataset, "__getitem__") or (needs_len
                                                        and not hasattr(dataset, "__len__")):
@@ -464,15 +536,14 @@ class DataLoader:
             if drop_last:
                 raise ValueError("DataLoader: batch_size=None option disables auto-batching "
                                  "and is mutually exclusive with drop_last")
-        elif isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise TypeError(f"DataLoader: batch_size should be a positive integer value, but "
-                            f"got batch_size={batch_size!r}")
-        elif batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size should be a positive integer value, but "
-                             f"got batch_size={batch_size}")
-        if not isinstance(drop_last, (bool, np.bool_)):
-            raise TypeError(f"DataLoader: drop_last should be a boolean value, but got "
-                            f"drop_last={drop_last!r}")
+        else:  # a BatchSampler will be built: its checks, with its ValueError, as torch
+            if (isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer))
+                    or batch_size < 1):
+                raise ValueError(f"DataLoader: batch_size should be a positive integer value, "
+                                 f"but got batch_size={batch_size}")
+            if not isinstance(drop_last, (bool, np.bool_)):
+                raise ValueError(f"DataLoader: drop_last should be a boolean value, but got "
+                                 f"drop_last={drop_last}")
         batch_size = None if batch_size is None else int(batch_size)
         drop_last = bool(drop_last)
 
@@ -564,7 +635,7 @@ class DataLoader:
             idx = order[start:start + bs]
             if index_map is not None:
                 idx = index_map[idx]
-            yield tuple(t[idx] for t in fast.tensors)
+            yield [t[idx] for t in fast.tensors]  # a list, as default_collate of tuples
 
     def _gathered(self, fast, index_map, batches):
         for batch in batches:
@@ -574,7 +645,7 @@ class DataLoader:
                 continue
             if index_map is not None:
                 idx = index_map[idx]
-            yield tuple(t[idx] for t in fast.tensors)
+            yield [t[idx] for t in fast.tensors]  # a list, as default_collate of tuples
 
     def _stream_batches(self):
         it = iter(self.dataset)

@@ -128,7 +128,9 @@ class WeightedRandomSampler(_OrderSampler):
 
     Args:
         replacement: if False an index is drawn at most once, so num_samples can be at most
-            the number of nonzero weights.
+            len(weights); past the number of nonzero weights the zero-weight indices come
+            last, after every weighted one, as torch.multinomial gives them (torch leaves
+            their order among themselves unspecified; here it is index order).
         generator: a numpy Generator; by default the global one (ag.manual_seed).
     """
 

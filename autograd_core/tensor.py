@@ -80,6 +80,16 @@ _NON_LEAF_HINT = (" If you want to use a computed variable in a subgraph that do
                   "differentiation use var_no_grad = var.detach().")
 
 
+def _sizes(size, kwargs, op):
+    """new_zeros(2, 3), new_zeros((2, 3)) or new_zeros(size=(2, 3)), as torch."""
+    if kwargs:
+        if set(kwargs) != {"size"} or size:
+            raise TypeError(f"{op}() got unexpected or repeated arguments: "
+                            f"{sorted(kwargs)}")
+        return (kwargs["size"],)
+    return size
+
+
 def _cpu_only(device, op):
     if device is not None and str(device) not in ("cpu", "cpu:0"):
         raise RuntimeError(f"{op}: autograd_core runs on the CPU only, not {device}")
@@ -300,14 +310,17 @@ class Tensor:
         return Tensor(data, requires_grad=requires_grad,
                       dtype=self.dtype if dtype is None else dtype)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
-        return self._new_filled("new_zeros", size, 0, dtype, device, requires_grad)
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        return self._new_filled("new_zeros", _sizes(size, kwargs, "new_zeros"), 0, dtype, device,
+                                requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
-        return self._new_filled("new_ones", size, 1, dtype, device, requires_grad)
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        return self._new_filled("new_ones", _sizes(size, kwargs, "new_ones"), 1, dtype, device,
+                                requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
-        return self._new_filled("new_empty", size, None, dtype, device, requires_grad)
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        return self._new_filled("new_empty", _sizes(size, kwargs, "new_empty"), None, dtype, device,
+                                requires_grad)
 
     def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
         return self._new_filled("new_full", (size,), fill_value, dtype, device, requires_grad)
@@ -319,6 +332,9 @@ class Tensor:
         _cpu_only(device, op)
         dtype = self.dtype if dtype is None else dtypes.resolve(dtype)
         shape = _size(size, op)
+        if value is not None and np.dtype(dtype).kind in "iu" and not np.isfinite(value):
+            raise RuntimeError(f"{op}: value cannot be converted to type {np.dtype(dtype)} "
+                               f"without overflow (got {value})")
         data = np.empty(shape, dtype) if value is None else np.full(shape, value, dtype)
         return Tensor(data, requires_grad=requires_grad, dtype=dtype)
 
@@ -327,9 +343,16 @@ class Tensor:
         return self.data.flags.c_contiguous
 
     def stride(self, dim=None):
-        """Steps in elements between neighbours along each dim (one dim's when dim given)."""
-        steps = tuple(s // self.data.itemsize for s in self.data.strides)
-        return steps if dim is None else steps[_check_dim(dim, self.data.ndim, "stride")]
+        """Steps in elements between neighbours along each dim (one dim's when dim given).
+        A dim of size 1 never steps; it reports what torch does, the next dim's step times
+        its size (1 for the last dim), where NumPy may store anything."""
+        d = self.data
+        steps = [s // d.itemsize for s in d.strides]
+        for k in range(d.ndim - 1, -1, -1):
+            if d.shape[k] == 1:
+                steps[k] = steps[k + 1] * max(d.shape[k + 1], 1) if k + 1 < d.ndim else 1
+        steps = tuple(steps)
+        return steps if dim is None else steps[_check_dim(dim, d.ndim, "stride")]
 
     def element_size(self):
         return self.data.itemsize

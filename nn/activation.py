@@ -1,6 +1,8 @@
 """Activation layers: each is its nn.functional form as a Module. The functional forms of
 the activations added after the first few live here too (nn.functional re-exports them)."""
 
+import warnings
+
 import numpy as np
 
 import autograd_core as ag
@@ -60,16 +62,25 @@ def mish(input, inplace=False):
 
 
 def hardsigmoid(input, inplace=False):
-    """0 where x <= -3, 1 where x >= 3, x / 6 + 1/2 between."""
+    """0 where x <= -3, 1 where x >= 3, x / 6 + 1/2 between; NaN stays NaN with gradient 0
+    (PyTorch's min(max(x + 3, 0), 6) / 6)."""
     def compute(x):
-        return ag.where(x <= -3.0, 0.0, ag.where(x >= 3.0, 1.0, x * (1 / 6) + 0.5))
+        mid = (x > -3.0) & (x < 3.0)
+        return ag.where(mid, x * (1 / 6) + 0.5,
+                        ag.where(x <= -3.0, 0.0, ag.where(x >= 3.0, 1.0, x.detach())))
     return _inplace("hardsigmoid", input, inplace, compute)
 
 
 def hardswish(input, inplace=False):
-    """x * hardsigmoid(x): 0 where x <= -3, x where x >= 3, x (x + 3) / 6 between."""
+    """x * hardsigmoid(x): x (x + 3) / 6 for -3 < x < 3, x where x >= 3 (and for NaN),
+    x * 0 where x <= -3 (NaN at -inf) with gradient 0, as PyTorch's x min(max(x + 3, 0), 6)
+    / 6. The product is taken at 0 outside (-3, 3), so that +-inf gives no inf * 0."""
     def compute(x):
-        return ag.where(x <= -3.0, 0.0, ag.where(x >= 3.0, x, x * (x + 3.0) * (1 / 6)))
+        mid = (x > -3.0) & (x < 3.0)
+        xm = ag.where(mid, x, 0.0)
+        with np.errstate(invalid="ignore"):
+            low = x.detach() * 0.0  # -0, and NaN at -inf, as PyTorch's
+        return ag.where(mid, xm * (xm + 3.0) * (1 / 6), ag.where(x <= -3.0, low, x))
     return _inplace("hardswish", input, inplace, compute)
 
 
@@ -125,6 +136,9 @@ def glu(input, dim=-1):
 def threshold(input, threshold, value, inplace=False):
     """x where x > threshold, value otherwise."""
     return _inplace("threshold", input, inplace, lambda x: ag.where(x <= threshold, value, x))
+
+
+_threshold = threshold  # for threshold_, whose argument hides the function
 
 
 def prelu(input, weight):
@@ -206,8 +220,8 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
     return hardtanh(input, min_val, max_val, inplace=True)
 
 
-def threshold_(input, threshold_, value):
-    return threshold(input, threshold_, value, inplace=True)
+def threshold_(input, threshold, value):  # noqa: F811 (PyTorch's argument name)
+    return _threshold(input, threshold, value, inplace=True)
 
 
 def celu_(input, alpha=1.0):
@@ -347,8 +361,18 @@ def _inplace_repr(inplace, first=False):
 class Hardtanh(Module):
     """min_val where x <= min_val, max_val where x >= max_val, x between."""
 
-    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
+    def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None,
+                 max_value=None):
         super().__init__()
+        # PyTorch's deprecated spellings, accepted with its warning
+        if min_value is not None:
+            warnings.warn("keyword argument `min_value` is deprecated and renamed to "
+                          "`min_val`", FutureWarning, stacklevel=2)
+            min_val = min_value
+        if max_value is not None:
+            warnings.warn("keyword argument `max_value` is deprecated and renamed to "
+                          "`max_val`", FutureWarning, stacklevel=2)
+            max_val = max_value
         if min_val > max_val:
             raise ValueError(f"Hardtanh: min_val cannot be greater than max_val, got "
                              f"min_val={min_val} and max_val={max_val}")

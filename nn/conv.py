@@ -279,13 +279,15 @@ class _ConvNd(Module):
         return s
 
     def _conv_forward(self, input, op):
-        _check_dtypes(type(self).__name__, input, self.weight, self.bias)
+        # read each parameter once: a parametrization (spectral_norm) runs on every read
+        weight, bias = self.weight, self.bias
+        _check_dtypes(type(self).__name__, input, weight, bias)
         padding = self.padding
         if self.padding_mode != "zeros":
             # pad in that mode, then convolve unpadded (PyTorch's two steps)
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
             padding = 0
-        return _convnd(input, self.weight, self.bias, self.stride, padding, self.dilation,
+        return _convnd(input, weight, bias, self.stride, padding, self.dilation,
                        self.groups, self._nd, op)
 
 

@@ -382,21 +382,75 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 def pad(input, pad, mode="constant", value=None):
     """Pad the last len(pad) // 2 dims: pad = (left, right) for the last dim, then the one
-    before, ... mode 'constant' (with value, default 0; negative widths crop), 'reflect'
-    (mirror without the edge), 'replicate' (repeat the edge) or 'circular' (wrap around):
-    ag.pad, which also checks the arguments; here the widths of the other modes must be
-    between 0 and what the mode can fill."""
-    if mode in ("reflect", "replicate", "circular") and len(pad) <= 2 * input.ndim:
-        for k in range(len(pad) // 2):
-            dim = input.ndim - 1 - k
-            lo, hi = int(pad[2 * k]), int(pad[2 * k + 1])
-            # replicate repeats the edge as often as asked (as torch)
-            limit = math.inf if mode == "replicate" else input.shape[dim] - (mode == "reflect")
-            if lo > limit or hi > limit or min(lo, hi) < 0:
-                raise ValueError(f"pad: {mode} padding ({lo}, {hi}) of dim {dim} must be "
-                                 f"between 0 and {limit} for the input of shape "
-                                 f"{shape_str(input.shape)}")
+    before, ... mode 'constant' (with value, default 0), 'reflect' (mirror without the
+    edge), 'replicate' (repeat the edge) or 'circular' (wrap around): ag.pad, which also
+    checks the arguments. In every mode a negative width crops that side, as in PyTorch
+    (the other modes index the uncropped input: reflect (-1, 2) of [0 1 2 3 4] is
+    [1 2 3 4 3 2]); here the widths of the other modes must also be at most what the mode
+    can fill, else a ShapeError (PyTorch's RuntimeError)."""
+    if len(pad) <= 2 * input.ndim and len(pad) % 2 == 0:
+        if mode == "constant":
+            for k in range(len(pad) // 2):  # PyTorch crops first: at most the whole dim
+                dim, lo, hi = input.ndim - 1 - k, int(pad[2 * k]), int(pad[2 * k + 1])
+                if input.shape[dim] + min(lo, 0) + min(hi, 0) < 0:
+                    raise ShapeError(f"pad: padding ({lo}, {hi}) of dim {dim} crops more than "
+                                     f"the input of shape {shape_str(input.shape)} has")
+        elif mode in ("reflect", "replicate", "circular"):
+            if not _check_pad_widths(input, pad, mode):  # circular to an empty result
+                return _empty_pad(input, pad)
     return ag.pad(input, pad, value=value, mode=mode)
+
+
+def _empty_pad(input, pad):
+    """An empty result of pad's shape: a dim it empties sliced to nothing, the others
+    resized (a constant padding or crop of an empty tensor: no values to fill)."""
+    sizes = [input.shape[input.ndim - 1 - k] + int(pad[2 * k]) + int(pad[2 * k + 1])
+             for k in range(len(pad) // 2)]
+    dim = input.ndim - 1 - sizes.index(0)
+    x = input[(slice(None),) * dim + (slice(0, 0),)]
+    widths = []
+    for k, size in enumerate(sizes):
+        widths += [0, size - x.shape[x.ndim - 1 - k]]
+    return ag.pad(x, widths)
+
+
+def _check_pad_widths(input, pad, mode):
+    """PyTorch's limits on reflect / replicate / circular widths, per padded dim (circular
+    wraps at most once around what its crops leave, where PyTorch reads past the input);
+    reflect and replicate refuse an output whose padded dims are all empty. False for a
+    circular padding that empties a dim (whatever its other widths)."""
+    shape, sizes = tuple(input.shape), []
+    padded = [(input.ndim - 1 - k, int(pad[2 * k]), int(pad[2 * k + 1]))
+              for k in range(len(pad) // 2)]
+    for dim, lo, hi in padded:
+        if shape[dim] + lo + hi < 0:
+            raise ShapeError(f"pad: {mode} padding ({lo}, {hi}) of dim {dim} would make it "
+                             f"negative for the input of shape {shape_str(shape)}")
+        if mode == "circular" and max(lo, hi) > shape[dim]:
+            raise ShapeError(f"pad: circular padding ({lo}, {hi}) of dim {dim} wraps around "
+                             f"more than once the input of shape {shape_str(shape)}")
+    if mode == "circular" and any(shape[d] + lo + hi == 0 for d, lo, hi in padded):
+        return False
+    for dim, lo, hi in padded:
+        n = shape[dim]
+        where = f"pad: {mode} padding ({lo}, {hi}) of dim {dim}"
+        tail = f" for the input of shape {shape_str(shape)}"
+        if mode == "circular":  # it wraps around what is left after the crops
+            limit = n - max(-lo, 0) - max(-hi, 0)
+        elif lo == hi == 0:
+            limit = math.inf
+        elif n == 0:
+            raise ShapeError(f"{where} cannot fill from an empty dim{tail}")
+        else:  # replicate repeats the edge as often as asked (as torch)
+            limit = math.inf if mode == "replicate" else n - 1
+        if lo > limit or hi > limit:
+            raise ShapeError(f"{where} must be between 0 and {limit} where it pads (a "
+                             f"negative width crops){tail}")
+        sizes.append(n + lo + hi)
+    if mode != "circular" and sizes and not any(sizes):
+        raise ShapeError(f"pad: {mode} padding {tuple(pad)} leaves no element in the padded "
+                         f"dims of the input of shape {shape_str(shape)}")
+    return True
 
 
 # interpolate (and its deprecated alias upsample) lives in resampling.py: its 'area' mode is

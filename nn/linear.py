@@ -122,12 +122,12 @@ def _noise_dropout(op, input, p, training, inplace, feature, alpha):
         return input
     if inplace:
         F._check_inplace(op, input)
-    if feature and input.ndim < 2:
-        raise ShapeError(f"{op}: Feature dropout requires at least 2 dimensions in the input, "
-                         f"got input of shape {shape_str(input.shape)}")
-    if p == 1.0:
+    if p == 1.0:  # before the dims are checked, as PyTorch's
         out = input * 0.0
     else:
+        if feature and input.ndim < 2:
+            raise ShapeError(f"{op}: Feature dropout requires at least 2 dimensions in the "
+                             f"input, got input of shape {shape_str(input.shape)}")
         shape = input.shape[:2] + (1,) * (input.ndim - 2) if feature else input.shape
         keep = generator().random(shape) >= p
         if alpha:

@@ -61,6 +61,15 @@ class Parameter(Tensor):
         if requires_grad:
             self.requires_grad = True
 
+    def __deepcopy__(self, memo):
+        """A new Parameter of the same class, on a copy of the data, with the same
+        requires_grad and no grad (torch's Parameter.__deepcopy__)."""
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(ag.clone(self.detach()), self.requires_grad)
+        memo[id(self)] = result
+        return result
+
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 

@@ -155,7 +155,7 @@ class WeightNorm:
         del module._parameters[name]
         module.register_parameter(name + "_g",
                                   Parameter(_norm_except_dim(weight, fn.dim).detach()))
-        module.register_parameter(name + "_v", Parameter(weight.data))
+        module.register_parameter(name + "_v", Parameter(weight.detach()))  # keeps dtype
         setattr(module, name, fn.compute_weight(module))
         module.register_forward_pre_hook(fn)
         return fn
@@ -166,7 +166,7 @@ class WeightNorm:
         delattr(module, self.name)
         del module._parameters[self.name + "_g"]
         del module._parameters[self.name + "_v"]
-        setattr(module, self.name, Parameter(weight.data))
+        setattr(module, self.name, Parameter(weight.detach()))
 
     def __call__(self, module, inputs):
         setattr(module, self.name, self.compute_weight(module))

@@ -243,18 +243,43 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _adaptive_max_pool(input, sizes, return_indices)
 
 
+def _lp_root(out, numel, norm_type):
+    """(numel * out)^(1/p), PyTorch's (sign(out) relu(|out|) numel)^(1/p): the value is the
+    same, and a window whose power sum is 0 gets a 0 gradient (not inf * 0 = NaN). The root
+    is taken at a safe point there, and its constant value at 0 put back."""
+    zero = (out.data == 0)
+    if not zero.any():
+        return (out * numel) ** (1.0 / norm_type)
+    safe = ag.where(zero, 1.0, out)
+    with np.errstate(divide="ignore"):
+        at_zero = np.power(np.zeros((), out.data.dtype), 1.0 / norm_type)
+    return ag.where(zero, float(at_zero), (safe * numel) ** (1.0 / norm_type))
+
+
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """(sum of x^p over each window)^(1/p), p = norm_type, over the last dim."""
+    """(sum of x^p over each window)^(1/p), p = norm_type, over the last dim; p = inf is
+    the max of |x|, p = -inf the min of |x| (PyTorch's special cases)."""
     (k,) = _tuple(kernel_size, 1, "kernel_size", "lp_pool1d")
+    if isinstance(norm_type, (int, float)):
+        if norm_type == math.inf:
+            return max_pool1d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        if norm_type == -math.inf:
+            return -max_pool1d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     out = avg_pool1d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
-    return (out * k) ** (1.0 / norm_type)
+    return _lp_root(out, k, norm_type)
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
-    """(sum of x^p over each window)^(1/p), p = norm_type, over the last two dims."""
+    """(sum of x^p over each window)^(1/p), p = norm_type, over the last two dims; p = inf
+    is the max of |x|, p = -inf the min of |x| (PyTorch's special cases)."""
     kh, kw = _tuple(kernel_size, 2, "kernel_size", "lp_pool2d")
+    if isinstance(norm_type, (int, float)):
+        if norm_type == math.inf:
+            return max_pool2d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
+        if norm_type == -math.inf:
+            return -max_pool2d(-input.abs(), kernel_size, stride, 0, 1, ceil_mode)
     out = avg_pool2d(input ** norm_type, kernel_size, stride, 0, ceil_mode)
-    return (out * (kh * kw)) ** (1.0 / norm_type)
+    return _lp_root(out, kh * kw, norm_type)
 
 
 class _MaxPoolNd(Module):

@@ -1,6 +1,8 @@
 """Optimizer: the base class that holds parameter groups and per-parameter state, and
 saves both as a state dict that ag.save can write."""
 
+import functools
+import types
 import warnings
 
 import numpy as np
@@ -18,6 +20,17 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
+def _marking_opt_called(step):
+    """`step` made to set `_opt_called` first, as Optimizer.step does (torch wraps the step
+    of an optimizer when a scheduler is built on it, for the same check)."""
+    @functools.wraps(step)
+    def wrapper(self, *args, **kwargs):
+        self._opt_called = True
+        return step(self, *args, **kwargs)
+    wrapper._marks_opt_called = True
+    return wrapper
+
+
 class Optimizer:
     """Base class of all optimizers.
 
@@ -29,6 +42,15 @@ class Optimizer:
     Subclasses validate and fill `defaults`, and implement `_step_group(group)`, which
     runs under `ag.no_grad()` and updates the parameters of one group in place.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        # a subclass that overrides step() gets it wrapped to set `_opt_called`, so a
+        # scheduler's "lr_scheduler.step() before optimizer.step()" check works for it too
+        # (the base step sets the flag itself: the usual optimizers are not wrapped)
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if isinstance(step, types.FunctionType) and not hasattr(step, "_marks_opt_called"):
+            cls.step = _marking_opt_called(step)
 
     def __init__(self, params, defaults):
         self.defaults = defaults

@@ -128,9 +128,9 @@ def test_collate_errors():
         default_collate([np.ones(2), np.ones(3)])
     with pytest.raises(ValueError, match="different shapes"):
         default_collate([ag.ones(2), ag.ones(3)])
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(RuntimeError, match="equal size"):  # ShapeError, as torch
         default_collate([(1, 2), (1, 2, 3)])
-    with pytest.raises(ValueError, match="same keys"):
+    with pytest.raises(KeyError, match="a"):  # the first sample's keys, as torch
         default_collate([{"a": 1}, {"b": 1}])
     with pytest.raises(TypeError, match="found object"):
         default_collate([object(), object()])
@@ -214,13 +214,11 @@ def test_loader_argument_errors():
         DataLoader(ds, batch_size=0)
     with pytest.raises(ValueError, match="batch_size=-2"):
         DataLoader(ds, batch_size=-2)
-    with pytest.raises(TypeError, match="batch_size=2.5"):
+    with pytest.raises(ValueError, match="batch_size=2.5"):  # ValueError, as torch
         DataLoader(ds, batch_size=2.5)
-    with pytest.raises(TypeError, match="batch_size=True"):
+    with pytest.raises(ValueError, match="batch_size=True"):
         DataLoader(ds, batch_size=True)
-    with pytest.raises(TypeError, match="shuffle should be a boolean"):
-        DataLoader(ds, shuffle=1)
-    with pytest.raises(TypeError, match="drop_last should be a boolean"):
+    with pytest.raises(ValueError, match="drop_last should be a boolean"):
         DataLoader(ds, drop_last="yes")
     with pytest.raises(TypeError, match="dataset must have __getitem__ and __len__"):
         DataLoader(42)

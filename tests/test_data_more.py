@@ -2,6 +2,7 @@
 worker arguments, IterableDataset, ConcatDataset, ChainDataset and StackDataset, checked
 against torch.utils.data where both are deterministic."""
 
+import collections.abc
 import re
 
 import numpy as np
@@ -186,8 +187,23 @@ def test_weighted_sampler_without_replacement_draws_distinct_nonzero_indices():
         assert sorted(out) == [0, 1, 3, 4]
     s = WeightedRandomSampler([1.0, 0.0], 2, replacement=False)
     assert len(s) == 2
-    with pytest.raises(ValueError, match="fewer than 2 categories"):
-        list(s)
+
+
+def test_weighted_sampler_without_replacement_past_the_nonzero_weights_as_torch():
+    # torch.multinomial draws the weighted indices first, then the zero-weight ones (their
+    # order among themselves is unspecified in torch; index order here)
+    torch = _torch()
+    weights = [0.1, 0.9, 0.0, 0.0, 0.3]
+    for seed in range(10):
+        ag.manual_seed(seed)
+        ours = list(WeightedRandomSampler(weights, 5, replacement=False))
+        theirs = list(torch.utils.data.WeightedRandomSampler(
+            weights, 5, replacement=False, generator=torch.Generator().manual_seed(seed)))
+        assert sorted(ours[:3]) == sorted(theirs[:3]) == [0, 1, 4]
+        assert sorted(ours[3:]) == sorted(theirs[3:]) == [2, 3]
+        assert ours[3:] == [2, 3]
+    ag.manual_seed(0)
+    assert list(WeightedRandomSampler([1.0, 0.0], 2, replacement=False)) == [0, 1]
 
 
 def test_weighted_sampler_errors_as_torch():
@@ -574,3 +590,256 @@ def test_exports_the_names_of_torch_utils_data():
         assert hasattr(torch.utils.data, name), name
         assert name in data.__all__ and hasattr(ag.data, name), name
     assert set(data.__all__) <= set(names)
+
+
+# --- structure rules of default_collate / default_convert, as torch's ---
+
+def _typed(x):
+    """Like _plain, but keeping the container types (torch's and ours compared exactly)."""
+    if isinstance(x, ag.Tensor) or type(x).__module__.startswith("torch"):
+        return ("T", tuple(x.shape), np.asarray(x.tolist()).tolist())
+    if isinstance(x, collections.abc.Mapping):
+        return (type(x).__name__, {k: _typed(v) for k, v in x.items()})
+    if isinstance(x, (list, tuple)):
+        return (type(x).__name__, [_typed(v) for v in x])
+    if isinstance(x, np.ndarray):
+        return ("ndarray", x.dtype.str, x.tolist())
+    return (type(x).__name__, x)
+
+
+Point = collections.namedtuple("Point", "x y")
+
+
+class FrozenMap(collections.abc.Mapping):
+    """A read-only Mapping that type(m)(dict) rebuilds."""
+
+    def __init__(self, d):
+        self._d = dict(d)
+
+    def __getitem__(self, k):
+        return self._d[k]
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self):
+        return len(self._d)
+
+
+class PairMap(FrozenMap):
+    """A Mapping that type(m)(dict) cannot rebuild: torch falls back to a dict."""
+
+    def __init__(self, a, b):
+        super().__init__({"a": a, "b": b})
+
+
+_COLLATE_CASES = {
+    "tuples-give-a-list": [(np.ones(2), 1), (np.zeros(2), 2)],
+    "string-field-stays-a-tuple": [("a", 1), ("b", 2)],
+    "strings": ["a", "b"],
+    "namedtuple": [Point(1, "p"), Point(2, "q")],
+    "nested-lists": [[1, [2, 3]], [4, [5, 6]]],
+    "ordered-dict": [collections.OrderedDict(b=1, a=2.5)] * 2,
+    "default-dict": [collections.defaultdict(int, a=1)] * 2,
+    "mapping-rebuilt": [FrozenMap({"a": 1})] * 2,
+    "mapping-not-rebuildable": [PairMap(1, 2)] * 2,
+    "first-elements-keys": [{"a": 1}, {"a": 2, "b": 3}],
+    "dict-of-tuples": [{"k": (1, 2)}, {"k": (3, 4)}],
+    "range-becomes-list": [range(3), range(3)],
+}
+
+
+@pytest.mark.parametrize("batch", list(_COLLATE_CASES.values()), ids=list(_COLLATE_CASES))
+def test_default_collate_structure_as_torch(batch):
+    torch = _torch()
+    assert _typed(data.default_collate(batch)) == \
+        _typed(torch.utils.data.default_collate(batch))
+
+
+_CONVERT_CASES = {
+    "tuple-gives-a-list": (np.ones(2), 1),
+    "nested-tuple": [1, (2, np.int64(3))],
+    "numpy-float-scalar": np.float64(2.5),
+    "numpy-int-scalar": np.int64(3),
+    "numpy-bool-scalar": np.bool_(True),
+    "string-array-unchanged": np.array(["a", "b"]),
+    "object-array-unchanged": np.array([None, 1], dtype=object),
+    "ordered-dict": collections.OrderedDict(a=np.ones(1)),
+    "mapping-rebuilt": FrozenMap({"a": np.ones(1)}),
+    "mapping-not-rebuildable": PairMap(np.ones(1), 2),
+    "namedtuple": Point(np.int64(1), 2),
+    "string": "abc",
+    "python-number": 2.5,
+}
+
+
+@pytest.mark.parametrize("sample", list(_CONVERT_CASES.values()), ids=list(_CONVERT_CASES))
+def test_default_convert_as_torch(sample):
+    torch = _torch()
+    ours, theirs = data.default_convert(sample), torch.utils.data.default_convert(sample)
+    assert _typed(ours) == _typed(theirs)
+    if isinstance(sample, np.generic):  # a numpy scalar becomes a 0-d tensor
+        assert isinstance(ours, ag.Tensor) and ours.shape == ()
+    if isinstance(sample, np.ndarray) and sample.dtype.kind in "UO":
+        assert ours is sample
+
+
+def test_loader_without_batching_converts_numpy_scalars_as_torch():
+    torch = _torch()
+    samples = [np.float64(0.5), np.int64(2)]
+    ours = list(DataLoader(samples, batch_size=None))
+    theirs = list(torch.utils.data.DataLoader(samples, batch_size=None))
+    assert [_typed(b) for b in ours] == [_typed(b) for b in theirs]
+
+
+def test_python_floats_still_collate_to_the_default_dtype():
+    assert data.default_collate([0.5, 1.5]).dtype == ag.get_default_dtype()
+    assert data.default_collate([(0.5, 1), (1.5, 2)])[0].dtype == ag.float32
+
+
+def test_loader_batches_of_tuple_samples_are_lists_as_torch():
+    # the generic path, and the TensorDataset fast paths (sliced and gathered), plain and
+    # under a Subset, all give lists, as torch's default_collate does
+    torch = _torch()
+    x, y = np.arange(12.0).reshape(6, 2), np.arange(6)
+    ours_ds, torch_ds = (TensorDataset(ag.tensor(x), ag.tensor(y)),
+                         torch.utils.data.TensorDataset(torch.tensor(x), torch.tensor(y)))
+    for kwargs in (dict(batch_size=4), dict(sampler=[5, 0, 3, 1], batch_size=3)):
+        for ours_d, torch_d in ((ours_ds, torch_ds), (Pairs(6), Pairs(6)),
+                                (data.Subset(ours_ds, [4, 2, 0, 1, 3, 5]),
+                                 torch.utils.data.Subset(torch_ds, [4, 2, 0, 1, 3, 5]))):
+            ours = list(DataLoader(ours_d, **kwargs))
+            theirs = list(torch.utils.data.DataLoader(torch_d, **kwargs))
+            assert all(type(b) is list for b in ours)
+            assert [_typed(b) for b in ours] == [_typed(b) for b in theirs]
+    batch_x, batch_y = next(iter(DataLoader(ours_ds, batch_size=2)))  # still unpacks
+    assert batch_x.shape == (2, 2) and batch_y.shape == (2,)
+
+
+def test_collate_of_different_shapes_or_lengths_raises_shape_error():
+    torch = _torch()
+    for batch in ([np.ones(2), np.ones(3)], [(1, 2), (1, 2, 3)], [[1], [1, 2]]):
+        with pytest.raises(RuntimeError):
+            torch.utils.data.default_collate(batch)
+        for error in (ag.ShapeError, RuntimeError, ValueError):
+            with pytest.raises(error):
+                data.default_collate(batch)
+    for error in (ag.ShapeError, RuntimeError, ValueError):
+        with pytest.raises(error, match="different shapes"):
+            data.default_collate([ag.ones(2), ag.ones(3)])
+    with pytest.raises(RuntimeError):
+        torch.utils.data.default_collate([torch.ones(2), torch.ones(3)])
+
+
+def test_collate_of_dicts_uses_the_first_elements_keys_as_torch():
+    torch = _torch()
+    batch = [{"a": 1}, {"a": 2, "b": 3}]
+    assert _typed(data.default_collate(batch)) == \
+        _typed(torch.utils.data.default_collate(batch))
+    assert list(data.default_collate(batch)) == ["a"]
+    for collate in (data.default_collate, torch.utils.data.default_collate):
+        with pytest.raises(KeyError, match="b"):
+            collate([{"a": 1, "b": 2}, {"a": 3}])
+
+
+# --- __getitems__ through Subset and StackDataset ---
+
+class Batched(Dataset):
+    """Sample i is i * 10; records the batched fetches made with __getitems__."""
+
+    def __init__(self, n):
+        self.n, self.calls = n, []
+
+    def __getitem__(self, i):
+        return i * 10
+
+    def __getitems__(self, indices):
+        self.calls.append(list(indices))
+        return [i * 10 for i in indices]
+
+    def __len__(self):
+        return self.n
+
+
+def test_subset_forwards_batched_fetches_as_torch():
+    torch = _torch()
+    ours, theirs = Batched(8), Batched(8)
+    ours_sub, torch_sub = data.Subset(ours, [6, 1, 4, 3]), torch.utils.data.Subset(
+        theirs, [6, 1, 4, 3])
+    got = [_typed(b) for b in DataLoader(ours_sub, batch_size=3)]
+    want = [_typed(b) for b in torch.utils.data.DataLoader(torch_sub, batch_size=3)]
+    assert got == want
+    assert ours.calls == theirs.calls == [[6, 1, 4], [3]]
+    assert ours_sub.__getitems__([0, 2]) == torch_sub.__getitems__([0, 2]) == [60, 40]
+    # a dataset without __getitems__: per-index fetches
+    assert data.Subset(Pairs(5), [4, 2]).__getitems__([1])[0][1] == 2
+
+
+def test_random_split_subsets_use_the_datasets_getitems():
+    ds = Batched(6)
+    first, _ = data.random_split(ds, [4, 2], generator=np.random.default_rng(0))
+    batches = [b.tolist() for b in DataLoader(first, batch_size=4)]
+    assert ds.calls == [[first.indices[i] for i in range(4)]]
+    assert batches == [[10 * i for i in first.indices]]
+
+
+def test_subset_subclass_overriding_getitem_is_honoured():
+    class Doubled(data.Subset):
+        def __getitem__(self, i):
+            return 2 * super().__getitem__(i)
+
+    ds = Batched(5)
+    sub = Doubled(ds, [3, 1])
+    assert [b.tolist() for b in DataLoader(sub, batch_size=2)] == [[60, 20]]
+    assert ds.calls == []  # the override was used, not the dataset's batched fetch
+    x = ag.tensor(np.arange(5.0))
+
+    class Shifted(data.Subset):
+        def __getitem__(self, i):
+            return super().__getitem__((i + 1) % len(self))
+
+    sub = Shifted(TensorDataset(x), [3, 1, 0])  # not gathered past the override either
+    assert [b[0].tolist() for b in DataLoader(sub, batch_size=3)] == [[1.0, 0.0, 3.0]]
+
+
+def test_stack_dataset_getitems_as_torch():
+    torch = _torch()
+    for make_ours, make_torch in (
+            (lambda a, b: StackDataset(a, b), lambda a, b: torch.utils.data.StackDataset(a, b)),
+            (lambda a, b: StackDataset(x=a, y=b),
+             lambda a, b: torch.utils.data.StackDataset(x=a, y=b))):
+        ours_b, theirs_b = Batched(4), Batched(4)
+        ours = make_ours(ours_b, Pairs(4))
+        theirs = make_torch(theirs_b, Pairs(4))
+        assert _typed(ours.__getitems__([2, 0])) == _typed(theirs.__getitems__([2, 0]))
+        got = [_typed(b) for b in DataLoader(ours, batch_size=3)]
+        want = [_typed(b) for b in torch.utils.data.DataLoader(theirs, batch_size=3)]
+        assert got == want
+        assert ours_b.calls == theirs_b.calls
+
+
+# --- DataLoader argument types, as torch ---
+
+def test_loader_shuffle_takes_any_truthy_value_as_torch():
+    torch = _torch()
+    for shuffle in (1, "yes", 0, None):
+        ours = DataLoader(Pairs(5), shuffle=shuffle)
+        torch.utils.data.DataLoader(Pairs(5), shuffle=shuffle)  # accepted by torch too
+        assert isinstance(ours.sampler, RandomSampler if shuffle else SequentialSampler)
+
+
+def test_loader_batch_size_and_drop_last_errors_are_value_errors_as_torch():
+    torch = _torch()
+    for kwargs, msg in ((dict(batch_size=2.0), "batch_size=2.0"),
+                        (dict(batch_size=True), "batch_size=True"),
+                        (dict(batch_size="2"), "batch_size=2"),
+                        (dict(batch_size=2, drop_last=1), "drop_last=1"),
+                        (dict(batch_size=2, drop_last=None), "drop_last=None")):
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            torch.utils.data.DataLoader(Pairs(4), **kwargs)
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            DataLoader(Pairs(4), **kwargs)
+    # no batching: a falsy drop_last is fine, a truthy one is mutually exclusive
+    assert len(DataLoader(Pairs(4), batch_size=None, drop_last=0)) == 4
+    with pytest.raises(ValueError, match="mutually exclusive with drop_last"):
+        DataLoader(Pairs(4), batch_size=None, drop_last=1)

@@ -383,3 +383,61 @@ def test_errors_have_torchs_messages(torch, index):
         kind, make, message = _errors(lib)[index]
         with pytest.raises(kind, match="^" + re.escape(message)):
             make()
+
+
+def _custom_sgd(lib):
+    """An optimizer subclass that overrides step() without calling the base step."""
+    class PlainSGD(lib.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.data -= group["lr"] * p.grad.data
+            return None
+
+    return PlainSGD
+
+
+def _step_order_warnings(lib, make, optimizer_first):
+    opt = _custom_sgd(lib)([make(2, requires_grad=True)], lr=0.1)
+    sched = lib.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if optimizer_first:
+            opt.step()
+            sched.step()
+        else:
+            sched.step()
+            opt.step()
+    return [str(w.message) for w in caught if "optimizer.step()" in str(w.message)]
+
+
+def test_step_order_check_works_for_an_optimizer_that_overrides_step(torch):
+    # torch wraps optimizer.step when a scheduler is built; ours marks a subclass's step
+    assert _step_order_warnings(torch.optim, torch.zeros, True) == []
+    assert _step_order_warnings(optim, ag.zeros, True) == []
+    theirs = _step_order_warnings(torch.optim, torch.zeros, False)
+    ours = _step_order_warnings(optim, ag.zeros, False)
+    assert len(theirs) == len(ours) == 1
+    assert "before `optimizer.step()`" in theirs[0] and "before `optimizer.step()`" in ours[0]
+
+
+def test_the_base_step_is_not_wrapped_and_overrides_still_work():
+    assert "step" not in vars(optim.SGD) and optim.SGD.step is optim.Optimizer.step
+    cls = _custom_sgd(optim)
+    p = ag.ones(2, requires_grad=True)
+    p.grad = ag.ones(2)
+    opt = cls([p], lr=0.5)
+    assert opt.step() is None and p.tolist() == [0.5, 0.5] and opt._opt_called
+    assert cls.step.__name__ == "step" and cls.step.__wrapped__ is not None
+
+    class Sub(cls):  # a subclass calling super().step() is marked once per level, and works
+        def step(self, closure=None):
+            return super().step(closure)
+
+    opt = Sub([p], lr=0.5)
+    opt.step()
+    assert p.tolist() == [0.0, 0.0] and opt._opt_called

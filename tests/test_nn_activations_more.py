@@ -503,3 +503,54 @@ def test_everything_is_exported():
                  "feature_alpha_dropout"]
     for name in functions:
         assert callable(getattr(F, name)), name
+
+
+# --- audit regressions: torch's keyword names, hardswish / hardsigmoid at +-inf and NaN ---
+
+def test_threshold_inplace_takes_torch_keyword_names(torch):
+    xo, xt = _t(np.array([1.0, 0.2, 0.5])), torch.tensor([1.0, 0.2, 0.5], dtype=torch.float64)
+    yo = F.threshold_(xo, threshold=0.5, value=-1.0)
+    yt = torch.nn.functional.threshold_(xt, threshold=0.5, value=-1.0)
+    assert yo is xo
+    np.testing.assert_array_equal(xo.data, xt.numpy())
+    np.testing.assert_array_equal(yo.data, yt.numpy())
+
+
+def test_hardtanh_accepts_torch_deprecated_min_value_max_value(torch):
+    with warnings.catch_warnings(record=True) as ours_w:
+        warnings.simplefilter("always")
+        ours = nn.Hardtanh(min_value=-2.0, max_value=0.5)
+    with warnings.catch_warnings(record=True) as theirs_w:
+        warnings.simplefilter("always")
+        theirs = torch.nn.Hardtanh(min_value=-2.0, max_value=0.5)
+    assert [(w.category, str(w.message)) for w in ours_w] == [
+        (w.category, str(w.message)) for w in theirs_w]
+    assert len(ours_w) == 2 and ours_w[0].category is FutureWarning
+    assert repr(ours) == repr(theirs)
+    _pair(torch, ours, theirs, np.array([-3.0, -1.0, 0.2, 0.7, 2.0]))
+
+
+@pytest.mark.parametrize("name", ["hardswish", "hardsigmoid"])
+def test_hard_activations_at_inf_and_nan_match_torch(torch, name):
+    x = np.array([np.inf, -np.inf, np.nan, 3.0, -3.0, 0.0, 2.5, -2.5, 5.0, -5.0])
+    for inplace in (False, True):
+        xo, xt = _t(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+        yo = getattr(F, name)(xo.clone() if inplace else xo, inplace=inplace)
+        yt = getattr(torch.nn.functional, name)(xt.clone() if inplace else xt, inplace=inplace)
+        np.testing.assert_allclose(yo.data, yt.detach().numpy(), rtol=1e-12, atol=0)
+        finite = ~np.isnan(x)  # -0 where torch gives -0 (hardswish at -3, -5)
+        np.testing.assert_array_equal(np.signbit(yo.data[finite]),
+                                      np.signbit(yt.detach().numpy()[finite]))
+        yo.sum().backward()
+        yt.sum().backward()  # torch's hardsigmoid slope is 1/6 in float32, even in float64
+        np.testing.assert_allclose(xo.grad.data, xt.grad.numpy(), rtol=1e-7, atol=0)
+
+
+def test_hardswish_at_inf_keeps_float32(torch):
+    x = ag.tensor([np.inf, -np.inf, 1.0], requires_grad=True)
+    y = nn.Hardswish()(x)
+    assert y.dtype == ag.float32
+    y.sum().backward()
+    xt = torch.tensor([np.inf, -np.inf, 1.0], requires_grad=True)
+    torch.nn.Hardswish()(xt).sum().backward()
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-6)

@@ -658,3 +658,87 @@ def test_spectral_norm_equals_torch_from_its_state(torch):
                                rtol=1e-4, atol=1e-5)
     s = np.linalg.svd(ours.weight.data.astype(np.float64), compute_uv=False)[0]
     assert abs(s - 1) < 0.05
+
+
+@pytest.mark.parametrize("name, shape", [("Conv1d", (2, 2, 6)), ("Conv2d", (2, 2, 5, 5))])
+def test_spectral_norm_on_conv_runs_one_power_iteration_per_forward(torch, name, shape):
+    # the conv reads its weight once per forward: _u, _v, outputs and grads stay torch's
+    ours = spectral_norm(getattr(nn, name)(2, 3, 3).double())
+    theirs = torch.nn.utils.parametrizations.spectral_norm(
+        getattr(torch.nn, name)(2, 3, 3).double())
+    ours.load_state_dict({k: ag.tensor(v.numpy(), dtype=ag.float64)
+                          for k, v in theirs.state_dict().items()})
+    for _ in range(3):
+        x = RNG.normal(size=shape)
+        xo, xt = ag.tensor(x, dtype=ag.float64, requires_grad=True), torch.tensor(
+            x, requires_grad=True)
+        yo, yt = ours(xo), theirs(xt)
+        np.testing.assert_allclose(yo.data, yt.detach().numpy(), rtol=1e-10, atol=1e-12)
+        yo.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_allclose(xo.grad.data, xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+        for k in ("_u", "_v"):
+            np.testing.assert_allclose(getattr(ours.parametrizations.weight[0], k).data,
+                                       getattr(theirs.parametrizations.weight[0], k).numpy(),
+                                       rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.parametrizations.weight.original.grad.data,
+                               theirs.parametrizations.weight.original.grad.numpy(),
+                               rtol=1e-10, atol=1e-12)
+
+
+def _parametrization_calls(lib, R, x):
+    calls = []
+
+    class Id(lib.Module):
+        def forward(self, w):
+            calls.append(1)
+            return w * 1
+
+    m = lib.Conv2d(2, 3, 3).double()
+    R.register_parametrization(m, "weight", Id())
+    R.register_parametrization(m, "bias", Id())
+    calls.clear()
+    m(x)
+    return len(calls)
+
+
+def test_conv_reads_each_parameter_once_per_forward(torch):
+    x = np.zeros((1, 2, 4, 4))
+    ours = _parametrization_calls(nn, parametrize, ag.tensor(x, dtype=ag.float64))
+    theirs = _parametrization_calls(torch.nn, torch.nn.utils.parametrize, torch.tensor(x))
+    assert ours == theirs == 2
+
+
+@pytest.mark.parametrize("dim", [0, 1, None])
+def test_old_style_weight_norm_keeps_float64(torch, dim):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        ours = nn.utils.weight_norm(nn.Linear(4, 3).double(), dim=dim)
+        theirs = torch.nn.utils.weight_norm(torch.nn.Linear(4, 3).double(), dim=dim)
+    assert ours.weight_v.dtype == ours.weight_g.dtype == ag.float64
+    assert theirs.weight_v.dtype == theirs.weight_g.dtype == torch.float64
+    _copy_to_torch(torch, ours, theirs)
+    x = RNG.normal(size=(5, 4))
+    yo, yt = ours(ag.tensor(x, dtype=ag.float64)), theirs(torch.tensor(x))
+    assert yo.dtype == ag.float64
+    np.testing.assert_allclose(yo.data, yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    nn.utils.remove_weight_norm(ours)
+    torch.nn.utils.remove_weight_norm(theirs)
+    assert ours.weight.dtype == ag.float64 and theirs.weight.dtype == torch.float64
+    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-12)
+
+
+def test_deepcopy_of_a_parameter_drops_its_grad_as_torch(torch):
+    import copy
+    for lib, mk in ((nn, lambda a: ag.tensor(a, dtype=ag.float64)), (torch.nn, torch.tensor)):
+        p = lib.Parameter(mk(np.array([1.0, 2.0])))
+        p.grad = mk(np.array([5.0, 5.0]))
+        frozen = lib.Parameter(mk(np.array([3.0])), requires_grad=False)
+        a, b, c = copy.deepcopy([p, p, frozen])
+        assert a is b and a is not p and type(a) is type(p)
+        assert a.grad is None and p.grad is not None
+        assert a.requires_grad and not c.requires_grad
+        assert a.dtype == p.dtype
+        np.testing.assert_array_equal(np.asarray(a.detach().tolist()), [1.0, 2.0])
+        a.data[0] = 9.0  # a copy, not a view
+        assert float(p.detach()[0]) == 1.0

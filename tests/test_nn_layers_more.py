@@ -725,3 +725,128 @@ def test_containers_deep_copy_with_their_parameters():
 def test_group_norm_on_an_empty_batch_gives_an_empty_output(torch):
     y = nn.GroupNorm(2, 4)(ag.zeros(0, 4, 3))
     assert y.shape == (0, 4, 3)
+
+
+# --- audit regressions: LP pooling at 0 and +-inf, cropping pads, dropout p=1 ---
+
+def _value_and_grad(torch, f_ours, f_theirs, x, g=None):
+    xo, xt = _t(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yo, yt = f_ours(xo), f_theirs(xt)
+    np.testing.assert_allclose(yo.data, yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    g = RNG.standard_normal(yo.shape) if g is None else g
+    (yo * _t(g)).sum().backward()
+    (yt * torch.tensor(g)).sum().backward()
+    np.testing.assert_allclose(xo.grad.data, xt.grad.numpy(), rtol=1e-12, atol=1e-12)
+    return xo.grad.data
+
+
+@pytest.mark.parametrize("p", [2, 3.0, 1.5, -2.0])
+def test_lp_pool_of_a_zero_window_has_torch_gradient(torch, p):
+    x = np.array([[[0.0, 0.0, 1.0, 2.0, 0.0, 0.0, 0.5, 0.0]]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = _value_and_grad(torch, lambda t: F.lp_pool1d(t, p, 2),
+                               lambda t: torch.nn.functional.lp_pool1d(t, p, 2), x)
+    if p > 0:
+        assert not np.isnan(grad[0, 0, :2]).any()
+    x2 = np.zeros((1, 1, 4, 4))
+    x2[0, 0, 2:, 2:] = [[1.0, 2.0], [0.5, 3.0]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        _value_and_grad(torch, lambda t: nn.LPPool2d(p, 2)(t),
+                        lambda t: torch.nn.LPPool2d(p, 2)(t), x2)
+
+
+def test_lp_pool_of_a_zero_window_keeps_float32(torch):
+    x = ag.tensor([[[0.0, 0.0, 1.0, 2.0]]], requires_grad=True)
+    y = nn.LPPool1d(2, 2)(x)
+    assert y.dtype == ag.float32
+    y.sum().backward()
+    xt = torch.tensor([[[0.0, 0.0, 1.0, 2.0]]], requires_grad=True)
+    torch.nn.LPPool1d(2, 2)(xt).sum().backward()
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("p", [float("inf"), -float("inf")])
+def test_lp_pool_with_infinite_norm_type_is_torch_max_or_min_of_abs(torch, p):
+    x = np.array([[[1.0, -2.0, 0.5, 0.3, -0.7, 0.0]]])
+    _value_and_grad(torch, lambda t: F.lp_pool1d(t, p, 2),
+                    lambda t: torch.nn.functional.lp_pool1d(t, p, 2), x)
+    _value_and_grad(torch, lambda t: nn.LPPool1d(p, 3, stride=2, ceil_mode=True)(t),
+                    lambda t: torch.nn.LPPool1d(p, 3, stride=2, ceil_mode=True)(t), x)
+    x2 = RNG.standard_normal((2, 3, 4, 5))
+    _value_and_grad(torch, lambda t: nn.LPPool2d(p, (2, 3))(t),
+                    lambda t: torch.nn.LPPool2d(p, (2, 3))(t), x2)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("shape, pad", [
+    ((1, 1, 5), (-1, 2)), ((1, 1, 5), (2, -1)), ((1, 1, 5), (-2, -1)), ((2, 5), (-1, 3)),
+    ((1, 1, 5), (-4, 0)), ((1, 1, 3, 4), (-1, 0, 0, -1)), ((1, 1, 3, 4), (1, -1, -1, 2)),
+    ((1, 1, 3, 4), (-2, -1, 1, 1)), ((1, 1, 3, 4), (0, 0, -3, 0)), ((2, 3, 4), (-1, 2, 1, -2)),
+])
+def test_negative_padding_crops_as_torch(torch, mode, shape, pad):
+    x = RNG.standard_normal(shape)
+    _value_and_grad(torch, lambda t: F.pad(t, pad, mode=mode),
+                    lambda t: torch.nn.functional.pad(t, pad, mode=mode), x)
+
+
+def test_negative_padding_layers_match_torch(torch):
+    x = np.arange(5.0).reshape(1, 1, 5)
+    for name, want in [("ReflectionPad1d", [1, 2, 3, 4, 3, 2]),
+                       ("ReplicationPad1d", [1, 2, 3, 4, 4, 4]),
+                       ("CircularPad1d", [1, 2, 3, 4, 1, 2])]:
+        ours, theirs = getattr(nn, name)((-1, 2)), getattr(torch.nn, name)((-1, 2))
+        np.testing.assert_array_equal(ours(_t(x)).data.ravel(), want)
+        _pair(torch, ours, theirs, x)
+    x2 = RNG.standard_normal((2, 3, 4))
+    for name in ["ReflectionPad2d", "ReplicationPad2d", "CircularPad2d"]:
+        _pair(torch, getattr(nn, name)((-1, 2, 1, -2)), getattr(torch.nn, name)((-1, 2, 1, -2)),
+              x2)
+
+
+@pytest.mark.parametrize("mode, shape, pad", [
+    ("reflect", (1, 1, 5), (5, 0)), ("reflect", (1, 1, 5), (-1, 5)),
+    ("reflect", (1, 1, 3), (-2, -1)), ("replicate", (1, 1, 3), (-3, 0)),
+    ("reflect", (1, 1, 3, 4), (0, -4, -3, 0)), ("replicate", (1, 1, 3, 4), (0, -4, 0, -3)),
+    ("circular", (1, 1, 3), (4, 0)), ("circular", (1, 1, 3), (-4, 0)),
+    ("reflect", (1, 1, 3), (-4, 0)), ("constant", (1, 1, 3), (1, -4)),
+])
+def test_too_large_padding_raises_shape_error_where_torch_raises_runtime_error(torch, mode,
+                                                                             shape, pad):
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.pad(torch.zeros(shape), pad, mode=mode)
+    with pytest.raises(ag.ShapeError):
+        F.pad(ag.zeros(*shape), pad, mode=mode)
+
+
+def test_padding_to_nothing_matches_torch(torch):
+    for mode, shape, pad in [("reflect", (1, 1, 3, 4), (0, 0, -3, 0)),
+                             ("replicate", (1, 2, 3), (-3, 0, 0, 0)),
+                             ("circular", (1, 1, 3), (-1, -2)),
+                             ("circular", (1, 1, 3, 4), (1, 1, -1, -2)),
+                             ("circular", (1, 1, 3, 4), (0, -4, 1, 0))]:
+        yt = torch.nn.functional.pad(torch.zeros(shape), pad, mode=mode)
+        xo = ag.zeros(*shape, requires_grad=True)
+        yo = F.pad(xo, pad, mode=mode)
+        assert tuple(yo.shape) == tuple(yt.shape)
+        yo.sum().backward()
+        np.testing.assert_array_equal(xo.grad.data, np.zeros(shape))
+
+
+@pytest.mark.parametrize("name", ["dropout2d", "dropout3d", "feature_alpha_dropout"])
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_feature_dropout_checks_p_and_training_before_the_dims(torch, name, shape):
+    ours, theirs = getattr(F, name), getattr(torch.nn.functional, name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for p, training in [(1.0, True), (0.5, False), (0.0, True)]:
+            x = np.full(shape, 2.0)
+            yt = theirs(torch.tensor(x), p=p, training=training)
+            yo = ours(_t(x), p=p, training=training)
+            np.testing.assert_array_equal(yo.data, yt.numpy())
+        try:  # p < 1 in training: the dims are checked (dropout3d unsqueezes a batch dim)
+            want = tuple(theirs(torch.ones(shape), p=0.5, training=True).shape)
+        except RuntimeError:
+            with pytest.raises(ag.ShapeError):
+                ours(ag.ones(*shape), p=0.5, training=True)
+        else:
+            assert tuple(ours(_t(np.ones(shape)), p=0.5, training=True).shape) == want

@@ -59,11 +59,13 @@ def binary(a, b, op):
             return a, const(b, a.data.dtype)  # a Python number takes a float tensor's dtype
     elif tb is Tensor and (ta is float or ta is int) and b.data.dtype.kind == "f":
         return const(a, b.data.dtype), b
+    # (isinstance from here: a Parameter, or any Tensor subclass, with a Python number;
+    # the number is made in the promoted dtype at once, never rounded through float32)
     a_num, b_num = isinstance(a, _NUMBER), isinstance(b, _NUMBER)
-    if a_num and type(b) is Tensor:
+    if a_num and isinstance(b, Tensor):
         dt = dtypes.promote(b.data.dtype, dtypes.scalar_dtype(a), True, False)
         return const(a, dt), (b if dt == b.data.dtype else cast(b, dt))
-    if b_num and type(a) is Tensor:
+    if b_num and isinstance(a, Tensor):
         dt = dtypes.promote(a.data.dtype, dtypes.scalar_dtype(b), True, False)
         return (a if dt == a.data.dtype else cast(a, dt)), const(b, dt)
     a = as_tensor(a, op, "first operand")
@@ -92,6 +94,12 @@ def binary_arrays(a, b, op):
                 x.dtype, dtypes.scalar_dtype(b), True, False)
             return (x if dt == x.dtype else x.astype(dt)), scalar_array(b, dt)
     a_num, b_num = isinstance(a, _NUMBER), isinstance(b, _NUMBER)
+    if b_num and isinstance(a, Tensor):  # (a subclass, a bool or numpy number: as above)
+        dt = dtypes.promote(a.data.dtype, dtypes.scalar_dtype(b), True, False)
+        return a.data.astype(dt, copy=False), scalar_array(b, dt)
+    if a_num and isinstance(b, Tensor):
+        dt = dtypes.promote(b.data.dtype, dtypes.scalar_dtype(a), True, False)
+        return scalar_array(a, dt), b.data.astype(dt, copy=False)
     x = as_tensor(a, op, "first operand").data
     y = as_tensor(b, op, "second operand").data
     if x.dtype == y.dtype:

@@ -214,8 +214,12 @@ def _shaped(out, shape):
 
 
 @export
-def gather(input, dim, index):
-    """out[i][j][k] = input[index[i][j][k]][j][k] (for dim 0); out has index's shape."""
+def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j][k] = input[index[i][j][k]][j][k] (for dim 0); out has index's shape.
+    (sparse_grad: torch's sparse gradient, which dense tensors here cannot hold.)"""
+    if sparse_grad:
+        raise NotImplementedError("gather: sparse_grad=True needs sparse tensors, which "
+                                  "autograd_core does not have")
     x, d, idx, _ = _prepare_along("gather", input, dim, index)
     out = getitem(x, _along(idx, d))
     return _shaped(out, np.shape(index.data if isinstance(index, Tensor) else index))
@@ -524,11 +528,14 @@ Tensor.repeat = repeat  # a Tensor method only, as in torch (no torch.repeat)
 
 
 @export
-def tile(input, dims):
+def tile(input, *sizes, dims=None):
     """input repeated dims[d] times along each dim; a dims shorter than input.ndim is padded
-    with leading 1s, a longer one adds leading dims."""
+    with leading 1s, a longer one adds leading dims. As torch: tile(x, (2, 1)),
+    x.tile(2, 1) or tile(x, dims=(2, 1))."""
     x = as_tensor(input, "tile")
-    reps = _shape_arg((dims,), "tile")
+    if (dims is None) == (not sizes):
+        raise TypeError("tile: give the repeats once: tile(input, dims) or dims=")
+    reps = _shape_arg(sizes if dims is None else (dims,), "tile")
     reps = (1,) * (x.ndim - len(reps)) + reps
     return _tile(x, reps, "tile")
 

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from .. import dtypes
 from ..errors import ShapeError
 from ..function import export
 from ._common import Tensor, as_tensor, binary, norm_dim, shape_str
@@ -195,7 +196,10 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 @export
 def kron(input, other):
     """The Kronecker product: every element of input times all of other, in blocks."""
-    a, b = binary(input, other, "kron")
+    a, b = as_tensor(input, "kron", "input"), as_tensor(other, "kron", "other")
+    if a.dtype != b.dtype:  # as torch's kron: a 0-d operand promotes like any other
+        dt = dtypes.promote(a.data.dtype, b.data.dtype, True, True)
+        a, b = a.to(dt), b.to(dt)
     nd = builtins.max(a.ndim, b.ndim)
     sa = (1,) * (nd - a.ndim) + tuple(a.shape)
     sb = (1,) * (nd - b.ndim) + tuple(b.shape)

@@ -496,6 +496,8 @@ def _reduce_dims(x, dim, op):
 
 def _truth(input, dim, keepdim, op, f):
     x = as_tensor(input, op)
+    if isinstance(dim, (tuple, list)) and not dim:  # as torch's any/all: dim=() reduces none
+        return _wrap(x.data != 0)
     dims = _reduce_dims(x, dim, op)
     return _wrap(np.asarray(f(x.data, axis=dims, keepdims=keepdim)))
 

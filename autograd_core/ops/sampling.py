@@ -52,20 +52,17 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     if bad.size:
         raise ValueError(f"multinomial: invalid distribution (sum of probabilities <= 0) "
                          f"in row {int(bad[0])}")
-    if not replacement:
-        few = np.flatnonzero(np.count_nonzero(rows, axis=1) < num_samples)
-        if few.size:
-            raise ValueError(f"multinomial: invalid distribution (with replacement=False, "
-                             f"row {int(few[0])} has fewer than {num_samples} categories "
-                             "with nonzero probability)")
     gen = _generator(generator, "multinomial")
-    if replacement:  # inverse CDF: u in [0, total), the first category whose CDF passes it
+    if rows.shape[0] == 0:  # no rows: nothing to draw
+        idx = np.zeros((0, num_samples), np.int64)
+    elif replacement:  # inverse CDF: u in [0, total), the first category whose CDF passes it
         cdf = np.cumsum(rows, axis=1)
         u = gen.random((rows.shape[0], num_samples)) * total[:, None]
         last = n - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)  # (rounding may reach the end)
         idx = np.stack([np.minimum(np.searchsorted(c, v, side="right"), k)
                         for c, v, k in zip(cdf, u, last)])
-    else:  # the exponential race: the k smallest of E_i / p_i, E_i ~ Exp(1)
+    else:  # the exponential race: the k smallest of E_i / p_i, E_i ~ Exp(1); categories
+        # of probability 0 come last, in index order (as torch, once the others run out)
         token = quiet()
         try:
             keys = gen.exponential(size=rows.shape) / rows  # p = 0: inf, never drawn

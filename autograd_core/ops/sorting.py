@@ -305,22 +305,31 @@ def kthvalue(input, k, dim=-1, keepdim=False):
     d = norm_dim(dim, x.ndim, "kthvalue")
     was_0d = x.ndim == 0
     x = _as_vector(x)
+    _check_reduced(x, d, "kthvalue")
     _check_k(k, x.shape[d], d, x, "kthvalue", 1)
-    return _select(x, d, keepdim, was_0d, np.full(_kept(x.shape, d), k - 1), KthValue)
+    # NaN sorts as the largest value here (torch's kthvalue does not propagate it)
+    return _select(x, d, keepdim, was_0d, np.full(_kept(x.shape, d), k - 1), KthValue,
+                   nan_wins=False)
+
+
+def _check_reduced(x, d, op):
+    if x.shape[d] == 0:  # torch's IndexError
+        raise IndexError(f"{op}: Expected reduction dim {d} to have non-zero size (tensor of "
+                         f"shape {shape_str(x.shape)})")
 
 
 def _kept(shape, d):
     return tuple(1 if i == d else s for i, s in enumerate(shape))
 
 
-def _select(x, d, keepdim, was_0d, rank, cls):
+def _select(x, d, keepdim, was_0d, rank, cls, nan_wins=True):
     """The element of rank `rank` (an array of the kept shape) in x's ascending order along
-    d, as (values, indices); keepdim keeps d as size 1. A row holding NaN gives its first
-    NaN (torch's median and kthvalue propagate NaN)."""
+    d, as (values, indices); keepdim keeps d as size 1. With nan_wins, a row holding NaN
+    gives its first NaN (torch's median propagates NaN)."""
     a = x.data
     order = _order(a, d, False)
     idx = np.take_along_axis(order, rank, axis=d)
-    if a.dtype.kind == "f":
+    if nan_wins and a.dtype.kind == "f":
         nan = np.isnan(a)
         has = nan.any(axis=d, keepdims=True)
         if has.any():
@@ -343,13 +352,22 @@ def median(input, dim=None, keepdim=False):
         n = flat.shape[0]
         if n == 0:  # as torch: the median of nothing is nan
             return _wrap(np.asarray(np.nan, dtype=x.data.dtype))
-        pair = _select(flat, 0, False, False, np.full((1,), (n - 1) // 2), Median)
-        return pair.values
+        value = _select(flat, 0, False, False, np.full((1,), (n - 1) // 2), Median).values
+        v = value.data
+        if v.dtype.kind != "f" or np.isnan(v):
+            return value
+        # as torch's median of all elements: the gradient is shared by every element equal
+        # to the median. The mean of the ties carries it; the value stays the picked one
+        # exactly (m - m is 0, where the mean itself may round)
+        ties = flat.data == v
+        count = int(np.count_nonzero(ties))
+        if count == 1:
+            return value
+        m = (flat * _wrap(ties.astype(v.dtype))).sum() / count
+        return value.detach() + (m - m.detach())
     d = norm_dim(dim, x.ndim, "median")
     was_0d = x.ndim == 0
     x = _as_vector(x)
+    _check_reduced(x, d, "median")
     n = x.shape[d]
-    if n == 0:
-        raise ShapeError(f"median: cannot reduce over dim {d} of size 0 (tensor of shape "
-                         f"{shape_str(x.shape)})")
     return _select(x, d, keepdim, was_0d, np.full(_kept(x.shape, d), (n - 1) // 2), Median)
