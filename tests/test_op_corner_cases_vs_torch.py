@@ -123,3 +123,16 @@ def test_kron_promotes_a_zero_dim_operand_like_any_other(torch):
     theirs = torch.kron(torch.ones(3), torch.tensor(0.5, dtype=torch.float64))
     assert str(theirs.dtype) == "torch.float64" and ours.dtype == ag.float64
     np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+@pytest.mark.parametrize("widths", [(-2, 1), (-1, -1), (2, -3), (-1, 1), (1, -1), (0, -1)])
+def test_constant_pad_crops_first_as_torch(torch, widths):
+    """A crop larger than the dim is refused even when the other side's padding would make
+    up for it (it used to return a wrong-shaped result)."""
+    try:
+        theirs = torch.nn.functional.pad(torch.arange(1.0, 2.0), widths)
+    except RuntimeError:
+        with pytest.raises(ag.ShapeError, match="pad: padding"):
+            ag.pad(ag.arange(1.0, 2.0), widths)
+        return
+    np.testing.assert_array_equal(ag.pad(ag.arange(1.0, 2.0), widths).data, theirs.numpy())

@@ -653,7 +653,8 @@ def pad(input, pad, value=0, mode="constant"):  # noqa: A002
     for i in range(len(pad) // 2):
         widths[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
     for d, (lo, hi) in enumerate(widths):
-        if x.shape[d] + lo + hi < 0:
+        # the crops come first, as torch's narrow: they alone must leave a size >= 0
+        if x.shape[d] + min(lo, 0) + min(hi, 0) < 0 or x.shape[d] + lo + hi < 0:
             raise ShapeError(f"pad: padding {(lo, hi)} would make dim {d} of a tensor of shape "
                              f"{shape_str(x.shape)} negative")
     return Pad.apply(x, widths=tuple(widths), value=0 if value is None else value)
