@@ -167,6 +167,58 @@ spec("index_select", _draw_index_select,
      lambda T, x, dim, index: T.index_select(x, dim, _tensor(T, index)))
 
 
+def _draw_index_add(data):
+    """input, a source with len(index) entries along dim, an index with repeats (they add
+    up), and alpha."""
+    shape = data.draw(S.shapes(min_dims=1), label="shape")
+    dim = data.draw(S.one_dim(len(shape)), label="dim")
+    n = shape[dim]
+    index = np.array(data.draw(st.lists(st.integers(0, n - 1), max_size=4), label="index"),
+                     dtype=np.int64)
+    source_shape = shape[:dim % len(shape)] + (index.size,) + shape[dim % len(shape) + 1:]
+    source = data.draw(S.arrays(source_shape, salt=1), label="source")
+    alpha = data.draw(st.sampled_from([1, 2.0, -0.5]), label="alpha")
+    return [_x(data, shape), source], {"dim": dim, "index": index, "alpha": alpha}
+
+
+spec("index_add", _draw_index_add,
+     lambda x, source, dim, index, alpha: x.index_add(dim, ag.tensor(index), source,
+                                                      alpha=alpha),
+     lambda T, x, source, dim, index, alpha: x.index_add(dim, _tensor(T, index), source,
+                                                         alpha=alpha))
+spec("index_add_", _draw_index_add,
+     lambda x, source, dim, index, alpha: (x * 1.0).index_add_(dim, ag.tensor(index), source,
+                                                               alpha=alpha),
+     lambda T, x, source, dim, index, alpha: (x * 1.0).index_add_(dim, _tensor(T, index),
+                                                                  source, alpha=alpha))
+
+
+def _draw_index_fill(data):
+    arrays, kw = _draw_index_select(data)
+    kw["index"] = kw["index"].reshape(-1)
+    kw["value"] = data.draw(st.sampled_from([0.0, -1.5, 3.0]), label="value")
+    return arrays, kw
+
+
+spec("index_fill", _draw_index_fill,
+     lambda x, dim, index, value: x.index_fill(dim, ag.tensor(index), value),
+     lambda T, x, dim, index, value: x.index_fill(dim, _tensor(T, index), value))
+spec("index_fill_", _draw_index_fill,
+     lambda x, dim, index, value: (x * 1.0).index_fill_(dim, ag.tensor(index), value),
+     lambda T, x, dim, index, value: (x * 1.0).index_fill_(dim, _tensor(T, index), value))
+
+
+def _draw_masked_select(data):
+    shape, mask_shape = data.draw(S.broadcastable_shapes(2), label="shapes")
+    mask = data.draw(S.arrays(mask_shape, salt=2), label="mask") > 0
+    return [_x(data, shape)], {"mask": mask}
+
+
+spec("masked_select", _draw_masked_select,
+     lambda x, mask: ag.masked_select(x, ag.tensor(mask)),
+     lambda T, x, mask: T.masked_select(x, T.tensor(mask)))
+
+
 def _draw_take(data):
     shape = data.draw(S.shapes(), label="shape")
     n = int(np.prod(shape))

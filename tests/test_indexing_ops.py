@@ -582,3 +582,54 @@ def test_every_op_is_a_function_and_a_method():
     for name in ["masked_fill_", "tril_", "triu_", "scatter_", "scatter_add_", "repeat"]:
         assert callable(getattr(ag.Tensor, name)) and not hasattr(ag, name), name
     assert callable(ag.meshgrid) and not hasattr(ag.Tensor, "meshgrid")
+
+
+# --- index_add, index_fill, masked_select ---
+
+def test_index_add_errors_name_the_op_and_sizes(torch):
+    x = ag.zeros(3, 4)
+    with pytest.raises(IndexError, match="index_add: index 5 is out of bounds for dim 1"):
+        ag.index_add(x, 1, ag.tensor([5]), ag.zeros(3, 1))
+    with pytest.raises(RuntimeError):
+        torch.index_add(torch.zeros(3, 4), 1, torch.tensor([0]), torch.zeros(3, 2))
+    with pytest.raises(ag.ShapeError, match=r"index_add: source of shape \(3, 2\) does not "
+                                             r"match input of shape \(3, 4\) with 1 indices"):
+        ag.index_add(x, 1, ag.tensor([0]), ag.zeros(3, 2))
+    with pytest.raises(TypeError, match="index_add: source must have input's dtype"):
+        ag.index_add(x, 1, ag.tensor([0]), ag.zeros(3, 1, dtype=ag.float64))
+
+
+def test_index_add_in_place_bumps_the_version_and_refuses_a_leaf():
+    w = ag.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="index_add_"):
+        w.index_add_(0, ag.tensor([0]), ag.ones(1))
+    y = ag.zeros(3)
+    before = y._version
+    assert y.index_add_(0, ag.tensor([2, 2]), ag.tensor([1.0, 2.0])) is y
+    assert y.tolist() == [0.0, 0.0, 3.0] and y._version == before + 1
+
+
+def test_index_fill_with_a_tensor_value_gets_its_gradient(torch):
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=ag.float64, requires_grad=True)
+    v = ag.tensor(5.0, dtype=ag.float64, requires_grad=True)
+    y = x.index_fill(1, ag.tensor([0]), v)
+    tx = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64, requires_grad=True)
+    tv = torch.tensor(5.0, dtype=torch.float64, requires_grad=True)
+    ty = tx.index_fill(1, torch.tensor([0]), tv)
+    np.testing.assert_array_equal(y.data, ty.detach().numpy())
+    y.sum().backward()
+    ty.sum().backward()
+    assert v.grad.item() == tv.grad.item() == 2.0
+    np.testing.assert_array_equal(x.grad.data, tx.grad.numpy())
+
+
+def test_masked_select_needs_a_bool_mask_that_broadcasts(torch):
+    x = ag.zeros(3, 4)
+    with pytest.raises(TypeError, match="masked_select: mask must be a bool tensor"):
+        ag.masked_select(x, ag.zeros(3, 4))
+    with pytest.raises(ag.ShapeError, match=r"masked_select: mask of shape \(2, 4\) does not "
+                                             r"broadcast with input of shape \(3, 4\)"):
+        ag.masked_select(x, ag.zeros(2, 4, dtype=ag.bool))
+    empty = ag.masked_select(x, ag.zeros(3, 4, dtype=ag.bool))
+    assert empty.shape == tuple(torch.masked_select(torch.zeros(3, 4),
+                                                    torch.zeros(3, 4, dtype=torch.bool)).shape)

@@ -306,6 +306,87 @@ def index_select(input, dim, index):
     return getitem(x, (_ALL,) * d + (idx,))
 
 
+def _index_along(input, dim, index, op):
+    """input as a Tensor, dim normalised, and index checked: 0-d or 1-d integers in range
+    along dim (a 0-d input counts as one element)."""
+    x = as_tensor(input, op)
+    idx = _index_array(index, op)
+    if idx.ndim > 1:
+        raise _IndexRangeError(f"{op}: index must be 0-d or 1-d, got shape "
+                               f"{shape_str(idx.shape)}")
+    d = norm_dim(dim, x.ndim, op)
+    idx = idx.reshape(-1)
+    _check_range(idx, x.shape[d] if x.ndim else 1, op, f"dim {d}")
+    return x, d, idx
+
+
+@export
+def index_add(input, dim, index, source, *, alpha=1):
+    """input with alpha * source[..., i, ...] added at input[..., index[i], ...] along dim
+    (repeated indices add up); source has input's shape but len(index) along dim."""
+    op = "index_add"
+    x, d, idx = _index_along(input, dim, index, op)
+    src = as_tensor(source, op, "source")
+    want = x.shape[:d] + (idx.size,) + x.shape[d + 1:] if x.ndim else (idx.size,)
+    if tuple(src.shape) != tuple(want) and not (x.ndim == 0 and src.ndim == 0):
+        raise ShapeError(f"{op}: source of shape {shape_str(src.shape)} does not match "
+                         f"input of shape {shape_str(x.shape)} with {idx.size} indices along "
+                         f"dim {d} (expected {shape_str(want)})")
+    if src.dtype != x.dtype:
+        raise _DtypeError(f"{op}: source must have input's dtype {x.dtype}, got {src.dtype}")
+    if x.ndim == 0:
+        return add(x, _sum(src) * alpha if alpha != 1 else _sum(src))
+    scaled = src if alpha == 1 else src * alpha
+    placed = IndexAdd.apply(scaled, index=(_ALL,) * d + (idx,), advanced=True,
+                            shape=x.shape)
+    return add(x, placed)
+
+
+@_method
+def index_add_(self, dim, index, source, *, alpha=1):
+    """index_add in place."""
+    return _apply(self, "index_add_",
+                  lambda a, s: index_add(a, dim, index, s, alpha=alpha), source)
+
+
+@export
+def index_fill(input, dim, index, value):
+    """input with value at every position whose index along dim is in index; value is a
+    number or a 0-d tensor (which gets the gradient of what it fills)."""
+    op = "index_fill"
+    x, d, idx = _index_along(input, dim, index, op)
+    hit = np.zeros(x.shape[d] if x.ndim else 1, dtype=bool)
+    hit[idx] = True
+    mask = hit.reshape((-1,) + (1,) * (x.ndim - d - 1)) if x.ndim else hit.reshape(())
+    return _masked_fill(x, const(mask, np.dtype(bool)), value, op)
+
+
+@_method
+def index_fill_(self, dim, index, value):
+    """index_fill in place."""
+    if isinstance(value, Tensor):
+        return _apply(self, "index_fill_", lambda a, v: index_fill(a, dim, index, v), value)
+    return _apply(self, "index_fill_", lambda a: index_fill(a, dim, index, value))
+
+
+@export
+def masked_select(input, mask):
+    """The elements of input where mask (bool, broadcast with input) is True, as a 1-d
+    tensor in row-major order; the gradient goes back to those elements."""
+    op = "masked_select"
+    x = as_tensor(input, op)
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise _DtypeError(f"{op}: mask must be a bool tensor, got {m.dtype}")
+    try:
+        shape = np.broadcast_shapes(x.shape, m.shape)
+    except ValueError:
+        raise ShapeError(f"{op}: mask of shape {shape_str(m.shape)} does not broadcast with "
+                         f"input of shape {shape_str(x.shape)}") from None
+    xb = x if tuple(x.shape) == shape else expand(x, *shape)
+    return getitem(xb, np.broadcast_to(m, shape))
+
+
 @export
 def take(input, index):
     """input read as 1-d at index (negative indices count from the end); out has index's
