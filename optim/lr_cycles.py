@@ -7,7 +7,7 @@ import math
 import types
 
 from .lr_scheduler import LRScheduler, _check_optimizer, _per_group
-from .lr_scheduler import _warn_get_lr_called_within_step as _warn_if_called_directly
+from .lr_scheduler import _warn_if_get_lr_called_directly as _warn_if_called_directly
 
 
 def _require_count(value, message):

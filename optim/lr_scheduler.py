@@ -26,7 +26,7 @@ def _check_optimizer(optimizer):
         raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
 
 
-def _warn_get_lr_called_within_step(scheduler):
+def _warn_if_get_lr_called_directly(scheduler):
     if not scheduler._get_lr_called_within_step:
         warnings.warn("To get the last learning rate computed by the scheduler, please use "
                       "`get_last_lr()`.", UserWarning, stacklevel=3)
@@ -148,7 +148,7 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
 
     def state_dict(self):
@@ -175,7 +175,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -195,7 +195,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         n = self.milestones.get(self.last_epoch, 0)
         if n == 0:
             return self._current_lrs()
@@ -219,7 +219,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -241,7 +241,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         t, period, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._current_lrs()
@@ -446,7 +446,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(f"Tried to step {step} times. The specified number of total "
@@ -493,7 +493,7 @@ class MultiplicativeLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         if self._is_initial:
             return self._current_lrs()
         return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._current_lrs())]
@@ -513,7 +513,7 @@ class ConstantLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         if self.last_epoch == 0:
             return [lr * self.factor for lr in self._current_lrs()]
         if self.last_epoch != self.total_iters:
@@ -543,7 +543,7 @@ class LinearLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self._current_lrs()]
         if self._is_initial or self.last_epoch > self.total_iters:
@@ -569,7 +569,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        _warn_get_lr_called_within_step(self)
+        _warn_if_get_lr_called_directly(self)
         if self._is_initial or self.last_epoch > self.total_iters:
             return self._current_lrs()
         decay = ((1.0 - self.last_epoch / self.total_iters)
