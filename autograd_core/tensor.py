@@ -90,7 +90,9 @@ def _sizes(size, kwargs, op):
     return size
 
 
-def _cpu_only(device, op):
+def _check_device(op, device):
+    """A `device` argument (torch's): None or the CPU, the only device here (nn's layers
+    check theirs with this too)."""
     if device is not None and str(device) not in ("cpu", "cpu:0"):
         raise RuntimeError(f"{op}: autograd_core runs on the CPU only, not {device}")
 
@@ -275,8 +277,7 @@ class Tensor:
                 continue
             elif a is not None:
                 dtype = a
-        if kwargs.get("device", "cpu") not in ("cpu", None):
-            raise RuntimeError(f"to: autograd_core runs on the CPU only, not {kwargs['device']}")
+        _check_device("to", kwargs.get("device"))
         if dtype is None:
             return self
         return _ops.cast(self, dtypes.resolve(dtype))
@@ -306,7 +307,7 @@ class Tensor:
 
     # --- new tensors like this one: its dtype unless dtype= says otherwise (as torch) ---
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
-        _cpu_only(device, "new_tensor")
+        _check_device("new_tensor", device)
         return Tensor(data, requires_grad=requires_grad,
                       dtype=self.dtype if dtype is None else dtype)
 
@@ -329,7 +330,7 @@ class Tensor:
         from .creation import _size
         if not size:
             raise TypeError(f"{op}() missing 1 required positional argument: 'size'")
-        _cpu_only(device, op)
+        _check_device(op, device)
         dtype = self.dtype if dtype is None else dtypes.resolve(dtype)
         shape = _size(size, op)
         if value is not None and np.dtype(dtype).kind in "iu" and not np.isfinite(value):

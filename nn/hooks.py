@@ -8,6 +8,7 @@ import weakref
 from collections import OrderedDict
 
 import autograd_core as ag
+from autograd_core.function import _sums_to
 from autograd_core.tensor import Tensor
 
 
@@ -122,12 +123,6 @@ def _check_grads(module, hook, kind, new, old):
             raise RuntimeError(f"{where} returned {what}[{i}] of shape {tuple(g.shape)}, "
                                f"which does not fit the gradient's shape {tuple(ref.shape)}")
     return tuple(new)
-
-
-def _sums_to(gshape, shape):
-    """A gradient of gshape can be summed down to shape (it undoes a broadcast)."""
-    lead = len(gshape) - len(shape)
-    return lead >= 0 and all(s == 1 or s == g for s, g in zip(shape, gshape[lead:]))
 
 
 class BackwardHookFunction(ag.Function):

@@ -13,7 +13,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core.function import SCOPE
-from autograd_core.tensor import Tensor
+from autograd_core.tensor import Tensor, _check_device  # noqa: F401  (nn layers import it here)
 
 from .hooks import (  # noqa: F401  (the register_module_* functions: torch's module path)
     _GLOBAL_HOOKS,
@@ -720,12 +720,6 @@ class Module:
         if len(lines) == 1 and not self._modules:
             return head + lines[0] + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
-
-
-def _check_device(op, device):
-    """A layer's `device` argument (torch's): None or the CPU, the only device here."""
-    if device is not None and str(device) not in ("cpu", "cpu:0"):
-        raise RuntimeError(f"{op}: autograd_core runs on the CPU only, not {device}")
 
 
 _EXTRA_STATE = "_extra_state"  # the state_dict key suffix of get_extra_state()'s value

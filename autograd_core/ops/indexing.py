@@ -289,20 +289,12 @@ def scatter_add_(self, dim, index, src):
 def index_select(input, dim, index):
     """The entries of input at index (a 1-d integer tensor, repeats allowed) along dim."""
     op = "index_select"
-    x = as_tensor(input, op)
-    idx = _index_array(index, op)
-    if idx.ndim > 1:
-        raise _IndexRangeError(f"{op}: index must be 0-d or 1-d, got shape "
-                               f"{shape_str(idx.shape)}")
-    d = norm_dim(dim, x.ndim, op)
-    idx = idx.reshape(-1)
+    x, d, idx = _index_along(input, dim, index, op)
     if x.ndim == 0:
         if idx.size != 1:
             raise _IndexRangeError(f"{op}: an index into a 0-d tensor must have one value, "
                                    f"got {idx.size}")
-        _check_range(idx, 1, op, "a 0-d tensor")
         return clone(x)
-    _check_range(idx, x.shape[d], op, f"dim {d}")
     return getitem(x, (_ALL,) * d + (idx,))
 
 
